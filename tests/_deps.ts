@@ -1,0 +1,3 @@
+// Test-only external specifiers (never imported by the library).
+export { EigenvalueDecomposition, Matrix } from "npm:ml-matrix@6.15.1";
+export * as zarrita from "npm:zarrita@0.7.5";
