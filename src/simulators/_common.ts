@@ -1,0 +1,174 @@
+/**
+ * Helpers shared by the worlds: uniform theta draws, rejection sampling,
+ * shock draws, and simulation / IRFs of a linear state space.
+ *
+ * @module
+ */
+
+import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
+import type { ParamManifest } from "./types.ts";
+
+/** Maximum number of theta draws before `rejectionSample` gives up. */
+export const MAX_THETA_ATTEMPTS = 1000;
+
+/**
+ * Draw every parameter independently from its uniform prior (its bounds).
+ *
+ * @param rng The THETA stream.
+ * @param params The parameter manifest (every prior must be uniform).
+ * @returns theta.
+ */
+export function drawUniformTheta(rng: Xoshiro128, params: ParamManifest): Float64Array {
+  const theta = new Float64Array(params.names.length);
+  for (let i = 0; i < theta.length; i++) {
+    const [lo, hi] = params.bounds[i];
+    theta[i] = rng.uniform(lo, hi);
+  }
+  return theta;
+}
+
+/**
+ * Draw until `valid(theta)` holds, at most {@link MAX_THETA_ATTEMPTS} times.
+ *
+ * @param rng The THETA stream.
+ * @param draw Draws one candidate.
+ * @param valid The validity check.
+ * @param worldId For the error message.
+ * @returns The accepted theta and the number of rejected candidates.
+ * @throws {Error} If no valid theta was found.
+ */
+export function rejectionSample(
+  rng: Xoshiro128,
+  draw: (rng: Xoshiro128) => Float64Array,
+  valid: (theta: Float64Array) => boolean,
+  worldId: string,
+): { theta: Float64Array; nRejections: number } {
+  for (let attempt = 0; attempt < MAX_THETA_ATTEMPTS; attempt++) {
+    const theta = draw(rng);
+    if (valid(theta)) return { theta, nRejections: attempt };
+  }
+  throw new Error(
+    `Cannot sample parameters for world "${worldId}": no valid theta in ${MAX_THETA_ATTEMPTS} draws`,
+  );
+}
+
+/**
+ * The N(0, 1) shocks `(T, nShocks)` of a sample, from its EPS stream.
+ *
+ * @param sampleSeed The sample seed.
+ * @param worldId The world id.
+ * @param attempt The attempt (0 unless a guard redraws).
+ * @param T Periods.
+ * @param nShocks Shocks.
+ * @returns The shocks, time-major.
+ */
+export function drawShocks(
+  sampleSeed: number,
+  worldId: string,
+  attempt: number,
+  T: number,
+  nShocks: number,
+): Float64Array {
+  return keyedStream(sampleSeed, worldId, attempt, STREAM.EPS).fillNormal(
+    new Float64Array(T * nShocks),
+  );
+}
+
+/**
+ * A linear state space `s_t = A s_{t-1} + B eps_t`, `y_t = C s_t`, where B
+ * already includes the shock scales (so `eps` is N(0, 1)).
+ */
+export interface StateSpace {
+  /** State dimension. */
+  ns: number;
+  /** Number of shocks. */
+  nk: number;
+  /** Number of observables (rows of C). */
+  ny: number;
+  /** Transition, ns x ns. */
+  A: Float64Array;
+  /** Shock loading, ns x nk. */
+  B: Float64Array;
+  /** Observation, ny x ns. */
+  C: Float64Array;
+}
+
+/**
+ * Simulate a linear state space from x0 (default 0).
+ *
+ * @param ss The state space.
+ * @param eps Shocks `(T, nk)`, N(0, 1).
+ * @param T Periods.
+ * @param x0 Initial state `s_{-1}` (default zeros).
+ * @returns Observables `(T, ny)`.
+ */
+export function simulateStateSpace(
+  ss: StateSpace,
+  eps: ArrayLike<number>,
+  T: number,
+  x0?: ArrayLike<number>,
+): Float64Array {
+  const { ns, nk, ny, A, B, C } = ss;
+  const y = new Float64Array(T * ny);
+  let s = new Float64Array(ns);
+  let next = new Float64Array(ns);
+  if (x0) s.set(x0);
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < ns; i++) {
+      let v = 0;
+      for (let j = 0; j < ns; j++) v += A[i * ns + j] * s[j];
+      for (let k = 0; k < nk; k++) v += B[i * nk + k] * eps[t * nk + k];
+      next[i] = v;
+    }
+    const tmp = s;
+    s = next;
+    next = tmp;
+    for (let r = 0; r < ny; r++) {
+      let v = 0;
+      for (let j = 0; j < ns; j++) v += C[r * ns + j] * s[j];
+      y[t * ny + r] = v;
+    }
+  }
+  return y;
+}
+
+/**
+ * Analytic IRF `C A^h B (shockSize e_k)`, h = 0..H.
+ *
+ * @param ss The state space.
+ * @param shockIndex k.
+ * @param shockSize Size in s.d. units.
+ * @param H Horizon.
+ * @param out Optional output `(H + 1, ny)`.
+ * @returns The IRF `(H + 1, ny)`.
+ */
+export function irfStateSpace(
+  ss: StateSpace,
+  shockIndex: number,
+  shockSize: number,
+  H: number,
+  out: Float64Array = new Float64Array((H + 1) * ss.ny),
+): Float64Array {
+  const { ns, nk, ny, A, B, C } = ss;
+  let s = new Float64Array(ns);
+  let next = new Float64Array(ns);
+  for (let i = 0; i < ns; i++) s[i] = B[i * nk + shockIndex] * shockSize;
+  for (let h = 0; h <= H; h++) {
+    if (h > 0) {
+      for (let i = 0; i < ns; i++) {
+        let v = 0;
+        for (let j = 0; j < ns; j++) v += A[i * ns + j] * s[j];
+        next[i] = v;
+      }
+      const tmp = s;
+      s = next;
+      next = tmp;
+    }
+    for (let r = 0; r < ny; r++) {
+      let v = 0;
+      for (let j = 0; j < ns; j++) v += C[r * ns + j] * s[j];
+      out[h * ny + r] = v;
+    }
+  }
+  return out;
+}
