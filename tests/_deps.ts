@@ -1,3 +1,11 @@
 // Test-only external specifiers (never imported by the library).
-export { EigenvalueDecomposition, Matrix } from "npm:ml-matrix@6.15.1";
+export {
+  CholeskyDecomposition,
+  EigenvalueDecomposition,
+  inverse,
+  LuDecomposition,
+  Matrix,
+  QrDecomposition,
+  solve,
+} from "npm:ml-matrix@6.15.1";
 export * as zarrita from "npm:zarrita@0.7.5";
