@@ -1,0 +1,468 @@
+/**
+ * The one place where our camelCase TypeScript types meet the snake_case
+ * JSON of `manifest.json`, in both directions.
+ *
+ * @module
+ */
+
+import type {
+  ObsManifest,
+  ParamManifest,
+  PriorSpec,
+  ShockManifest,
+  SliceRule,
+} from "../simulators/types.ts";
+import {
+  CORNER_SPLIT,
+  QUANTILE_METHOD,
+  SLICE_SPLIT,
+  SPLIT_STREAM,
+  type SplitInfo,
+} from "../splits.ts";
+import type {
+  Manifest,
+  ManifestArray,
+  ManifestObs,
+  ManifestParams,
+  ManifestPrior,
+  ManifestRealizedSplit,
+  ManifestShocks,
+  ManifestSplitDefinition,
+  SplitAlgorithm,
+} from "./types.ts";
+
+/**
+ * One stored array as the dataset writer summarises it (camelCase; the
+ * fields of `DatasetWriter.finalize()`'s array summaries, plus optional
+ * dimension names).
+ */
+export interface ManifestArrayInput {
+  /** Path of the array relative to the dataset root, e.g. `"nk/theta.zarr"`. */
+  path: string;
+  /** Shape. */
+  shape: readonly number[];
+  /** Chunk shape. */
+  chunks: readonly number[];
+  /** Stored dtype. */
+  dtype: ManifestArray["dtype"];
+  /** Dimension names (default: the standard names of a main array, or from the metadata field). */
+  dimensionNames?: readonly string[];
+  /** Number of chunks. */
+  nChunks: number;
+  /** Bytes stored (encoded chunks). */
+  storedBytes: number;
+  /** Bytes of the decoded data. */
+  rawBytes: number;
+  /** SHA-256 hex of every stored chunk, by chunk key relative to the array. */
+  chunkDigests: Readonly<Record<string, string>>;
+}
+
+/** A split definition (camelCase form of a top-level `splits` entry). */
+export interface SplitDefinition {
+  /** Split name, e.g. `"train"`. */
+  name: string;
+  /** Algorithm. */
+  algorithm: SplitAlgorithm;
+  /** Nominal fraction of a random split (of the samples outside the holdouts); `null` for holdouts. */
+  nominalFraction: number | null;
+  /** Seed of the shuffle. */
+  seed: number;
+  /** What the split is. */
+  description: string;
+  /** Membership rule of a holdout. */
+  predicate?: string;
+  /** Corner: quantile of the thresholds. */
+  quantile?: number;
+  /** Corner: quantile definition (`"linear"`). */
+  quantileMethod?: "linear";
+  /** Random: the stream that drives the shuffle. */
+  stream?: string;
+}
+
+function priorToJson(p: PriorSpec): ManifestPrior {
+  const out: ManifestPrior = { kind: p.kind };
+  if (p.lo !== undefined) out.lo = p.lo;
+  if (p.hi !== undefined) out.hi = p.hi;
+  if (p.algorithm !== undefined) out.algorithm = p.algorithm;
+  if (p.note !== undefined) out.note = p.note;
+  return out;
+}
+
+/**
+ * Map a {@link ParamManifest} to its manifest JSON (`param_manifest`).
+ *
+ * @param p The parameter manifest.
+ * @returns A fresh JSON object.
+ *
+ * @example Round trip
+ * ```ts
+ * import { paramManifestFromJson, paramManifestToJson } from "./mapping.ts";
+ * import assert from "node:assert/strict";
+ * const p = { names: ["a"], units: ["-"], bounds: [[0, 1] as const], defaults: [0.5],
+ *   priors: [{ kind: "uniform" as const, lo: 0, hi: 1 }] };
+ * assert.deepEqual(paramManifestFromJson(paramManifestToJson(p)), p);
+ * ```
+ */
+export function paramManifestToJson(p: ParamManifest): ManifestParams {
+  return {
+    names: [...p.names],
+    units: [...p.units],
+    bounds: p.bounds.map((b) => [b[0], b[1]]),
+    defaults: [...p.defaults],
+    priors: p.priors.map(priorToJson),
+  };
+}
+
+/**
+ * Map a manifest `param_manifest` back to a {@link ParamManifest}.
+ *
+ * @param p The JSON object.
+ * @returns A fresh parameter manifest.
+ *
+ * @example Read names and bounds
+ * ```ts
+ * import { paramManifestFromJson } from "./mapping.ts";
+ * import assert from "node:assert/strict";
+ * const p = paramManifestFromJson({ names: ["a"], units: ["-"], bounds: [[0, 2]], defaults: [1], priors: [{ kind: "structured" }] });
+ * assert.deepEqual(p.bounds, [[0, 2]]);
+ * ```
+ */
+export function paramManifestFromJson(p: ManifestParams): ParamManifest {
+  return {
+    names: [...p.names],
+    units: [...p.units],
+    bounds: p.bounds.map((b) => [b[0], b[1]] as const),
+    defaults: [...p.defaults],
+    priors: p.priors.map((q) => ({ ...q })),
+  };
+}
+
+/**
+ * Map a {@link ShockManifest} to its manifest JSON (`shock_manifest`).
+ *
+ * @param s The shock manifest.
+ * @returns A fresh JSON object.
+ *
+ * @example snake_case fields
+ * ```ts
+ * import { shockManifestToJson } from "./mapping.ts";
+ * import assert from "node:assert/strict";
+ * const j = shockManifestToJson({ names: ["monetary"], sigmaDefault: [0.0025], irfShockSize: 1 });
+ * assert.deepEqual(j, { names: ["monetary"], sigma_default: [0.0025], irf_shock_size: 1 });
+ * ```
+ */
+export function shockManifestToJson(s: ShockManifest): ManifestShocks {
+  return {
+    names: [...s.names],
+    sigma_default: [...s.sigmaDefault],
+    irf_shock_size: s.irfShockSize,
+  };
+}
+
+/**
+ * Map a manifest `shock_manifest` back to a {@link ShockManifest}.
+ *
+ * @param s The JSON object.
+ * @returns A fresh shock manifest.
+ *
+ * @example camelCase fields
+ * ```ts
+ * import { shockManifestFromJson } from "./mapping.ts";
+ * import assert from "node:assert/strict";
+ * const s = shockManifestFromJson({ names: ["demand"], sigma_default: [0.01], irf_shock_size: -1 });
+ * assert.equal(s.irfShockSize, -1);
+ * ```
+ */
+export function shockManifestFromJson(s: ManifestShocks): ShockManifest {
+  return {
+    names: [...s.names],
+    sigmaDefault: [...s.sigma_default],
+    irfShockSize: s.irf_shock_size,
+  };
+}
+
+/**
+ * Map an {@link ObsManifest} to its manifest JSON (`obs_manifest`).
+ *
+ * @param o The observables manifest.
+ * @returns A fresh JSON object (the field names are the same in both forms).
+ *
+ * @example Copy
+ * ```ts
+ * import { obsManifestToJson } from "./mapping.ts";
+ * import assert from "node:assert/strict";
+ * const o = { canonical: ["output", "inflation", "rate"], units: ["%", "pp", "pp"], extra: [] };
+ * assert.deepEqual(obsManifestToJson(o), o);
+ * ```
+ */
+export function obsManifestToJson(o: ObsManifest): ManifestObs {
+  return { canonical: [...o.canonical], units: [...o.units], extra: [...o.extra] };
+}
+
+/**
+ * Map a {@link ManifestArrayInput} to its manifest JSON entry.
+ *
+ * @param a The array summary.
+ * @param dimensionNames Its dimension names (used when `a.dimensionNames` is absent).
+ * @returns A fresh JSON object; chunk digests are sorted by chunk coordinates.
+ * @throws {TypeError} If neither gives dimension names.
+ *
+ * @example snake_case fields
+ * ```ts
+ * import { arrayToJson } from "./mapping.ts";
+ * import assert from "node:assert/strict";
+ * const j = arrayToJson({ path: "nk/theta.zarr", shape: [4, 2], chunks: [4, 2], dtype: "float32",
+ *   nChunks: 1, storedBytes: 20, rawBytes: 32, chunkDigests: { "c/0/0": "0".repeat(64) } },
+ *   ["sample", "param"]);
+ * assert.equal(j.dimension_names[1], "param");
+ * assert.equal(j.raw_bytes, 32);
+ * ```
+ */
+export function arrayToJson(
+  a: ManifestArrayInput,
+  dimensionNames?: readonly string[],
+): ManifestArray {
+  const dims = a.dimensionNames ?? dimensionNames;
+  if (dims === undefined) {
+    throw new TypeError(`Cannot describe array "${a.path}": no dimension names`);
+  }
+  const digests: Record<string, string> = {};
+  for (const key of Object.keys(a.chunkDigests).sort(compareChunkKeys)) {
+    digests[key] = a.chunkDigests[key];
+  }
+  return {
+    path: a.path,
+    shape: [...a.shape],
+    chunks: [...a.chunks],
+    dtype: a.dtype,
+    dimension_names: [...dims],
+    n_chunks: a.nChunks,
+    stored_bytes: a.storedBytes,
+    raw_bytes: a.rawBytes,
+    chunk_sha256: digests,
+  };
+}
+
+/** Order chunk keys by their numeric grid coordinates (c/2 before c/10). */
+function compareChunkKeys(a: string, b: string): number {
+  const pa = a.split(/[./]/);
+  const pb = b.split(/[./]/);
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    if (pa[i] === pb[i]) continue;
+    const na = Number(pa[i]);
+    const nb = Number(pb[i]);
+    if (Number.isInteger(na) && Number.isInteger(nb)) return na - nb;
+    return pa[i] < pb[i] ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+/**
+ * Map a {@link SplitDefinition} to its manifest JSON entry.
+ *
+ * @param d The split definition.
+ * @returns A fresh JSON object.
+ *
+ * @example snake_case fields
+ * ```ts
+ * import { splitDefinitionToJson } from "./mapping.ts";
+ * import assert from "node:assert/strict";
+ * const j = splitDefinitionToJson({ name: "val", algorithm: "random", nominalFraction: 0.1, seed: 1, description: "" });
+ * assert.equal(j.nominal_fraction, 0.1);
+ * ```
+ */
+export function splitDefinitionToJson(d: SplitDefinition): ManifestSplitDefinition {
+  const out: ManifestSplitDefinition = {
+    name: d.name,
+    algorithm: d.algorithm,
+    nominal_fraction: d.nominalFraction,
+    seed: d.seed,
+    description: d.description,
+  };
+  if (d.predicate !== undefined) out.predicate = d.predicate;
+  if (d.quantile !== undefined) out.quantile = d.quantile;
+  if (d.quantileMethod !== undefined) out.quantile_method = d.quantileMethod;
+  if (d.stream !== undefined) out.stream = d.stream;
+  return out;
+}
+
+/**
+ * The standard split definitions matching `buildSplits`: the random splits
+ * (train, val, test_interp by default), then `test_slice` and `test_corner`.
+ *
+ * @param seed Seed of the random shuffle.
+ * @param options Random fractions (default `STANDARD_FRACTIONS`) and corner quantile.
+ * @returns The definitions, in assignment order.
+ *
+ * @example Five splits
+ * ```ts
+ * import { standardSplitDefinitions } from "./mapping.ts";
+ * import assert from "node:assert/strict";
+ * const defs = standardSplitDefinitions(42, { fractions: { train: 0.8, val: 0.1, test_interp: 0.1 }, cornerQuantile: 0.85 });
+ * assert.deepEqual(defs.map((d) => d.name), ["train", "val", "test_interp", "test_slice", "test_corner"]);
+ * ```
+ */
+export function standardSplitDefinitions(
+  seed: number,
+  options: { fractions: Readonly<Record<string, number>>; cornerQuantile: number },
+): SplitDefinition[] {
+  const stream = `xoshiro128** keyed by SplitMix64(seed, fnv1a32("${SPLIT_STREAM.key}"), ` +
+    `${SPLIT_STREAM.attempt}, ${SPLIT_STREAM.streamId})`;
+  const names = Object.keys(options.fractions);
+  const defs: SplitDefinition[] = names.map((name) => ({
+    name,
+    algorithm: "random",
+    nominalFraction: options.fractions[name],
+    seed,
+    description: "Random split of the samples outside test_slice and test_corner: Fisher-Yates " +
+      "shuffle of their sorted indices (j = floor(u * (i + 1)), i from the last down to 1), then " +
+      `consecutive blocks in the order ${names.join(", ")} with sizes by largest-remainder ` +
+      "rounding of the nominal fractions",
+    stream,
+  }));
+  defs.push({
+    name: SLICE_SPLIT,
+    algorithm: "slice",
+    nominalFraction: null,
+    seed,
+    description: "Extrapolation holdout: every sample that satisfies the world's slice_rule; " +
+      "none of them is in any other split",
+    predicate: "statistic op threshold, per the world's slice_rule",
+  });
+  defs.push({
+    name: CORNER_SPLIT,
+    algorithm: "corner",
+    nominalFraction: null,
+    seed,
+    description: "Extrapolation holdout: among the samples outside test_slice, every sample in " +
+      "the high-persistence, high-volatility corner; none of them is in any other split",
+    predicate: "persistence >= q_p and volatility >= q_v, where q_p and q_v are the empirical " +
+      "quantiles (numpy 'linear') at `quantile` of the statistics of the samples outside " +
+      "test_slice (corner_rule defines the statistics)",
+    quantile: options.cornerQuantile,
+    quantileMethod: QUANTILE_METHOD,
+  });
+  return defs;
+}
+
+/**
+ * Map a split construction's info to a world's realized `splits` section.
+ *
+ * @param info The info returned by `buildSplits`.
+ * @returns Per split: `n` and `realized_fraction`; the slice split adds its
+ *   rule, the corner split its quantile and thresholds.
+ *
+ * @example From buildSplits
+ * ```ts
+ * import { buildSplits } from "../splits.ts";
+ * import { realizedSplitsToJson } from "./mapping.ts";
+ * import assert from "node:assert/strict";
+ * const stats = Array.from({ length: 20 }, (_, i) => ({ slice: i, persistence: i % 3, volatility: i % 4 }));
+ * const rule = { statistic: "s", op: ">" as const, threshold: 18, description: "" };
+ * const j = realizedSplitsToJson(buildSplits(stats, rule, { seed: 0 }).info);
+ * assert.equal(j.test_slice.n, 1);
+ * assert.equal(j.test_slice.threshold, 18);
+ * ```
+ */
+export function realizedSplitsToJson(info: SplitInfo): Record<string, ManifestRealizedSplit> {
+  const out: Record<string, ManifestRealizedSplit> = {};
+  for (const name of Object.keys(info.sizes)) {
+    const entry: ManifestRealizedSplit = {
+      n: info.sizes[name],
+      realized_fraction: info.realizedFractions[name],
+    };
+    if (name === SLICE_SPLIT) {
+      entry.statistic = info.sliceRule.statistic;
+      entry.op = info.sliceRule.op;
+      entry.threshold = info.sliceRule.threshold;
+    } else if (name === CORNER_SPLIT) {
+      entry.quantile = info.cornerQuantile;
+      entry.quantile_method = info.quantileMethod;
+      entry.persistence_threshold = info.persistenceThreshold;
+      entry.volatility_threshold = info.volatilityThreshold;
+    }
+    out[name] = entry;
+  }
+  return out;
+}
+
+/**
+ * The world's slice rule as recorded in a manifest.
+ *
+ * @param manifest A manifest (already validated).
+ * @param worldId The world id.
+ * @returns The slice rule.
+ * @throws {RangeError} If the world is not in the manifest.
+ *
+ * @example Read it back
+ * ```ts
+ * import { sliceRuleFromManifest } from "./mapping.ts";
+ * import type { Manifest } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * const rule = { statistic: "phi_pi", op: ">" as const, threshold: 3.38, description: "5%" };
+ * const m = { simulators: { nk: { slice_rule: rule } } } as unknown as Manifest;
+ * assert.deepEqual(sliceRuleFromManifest(m, "nk"), rule);
+ * ```
+ */
+export function sliceRuleFromManifest(manifest: Manifest, worldId: string): SliceRule {
+  const world = manifest.simulators[worldId];
+  if (world === undefined) throw new RangeError(`World "${worldId}" is not in the manifest`);
+  return { ...world.slice_rule };
+}
+
+/**
+ * Rebuild the {@link SplitInfo} of one world from a manifest, to check the
+ * stored `splits.json` with `checkSplits`.
+ *
+ * The random fractions and the seed come from the top-level random split
+ * definitions (in order), the corner quantile from the corner definition,
+ * the thresholds and sizes from the world's realized `splits`.
+ *
+ * @param manifest A manifest (already validated).
+ * @param worldId The world id.
+ * @returns The split info.
+ * @throws {RangeError} If the world is not in the manifest.
+ *
+ * @example Round trip through the manifest form
+ * ```ts
+ * import { buildSplits } from "../splits.ts";
+ * import { realizedSplitsToJson, splitDefinitionToJson, splitInfoFromManifest, standardSplitDefinitions } from "./mapping.ts";
+ * import type { Manifest } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * const stats = Array.from({ length: 30 }, (_, i) => ({ slice: i, persistence: i % 3, volatility: i % 4 }));
+ * const rule = { statistic: "s", op: ">" as const, threshold: 27, description: "" };
+ * const { info } = buildSplits(stats, rule, { seed: 5 });
+ * const m = {
+ *   splits: standardSplitDefinitions(5, { fractions: info.fractions, cornerQuantile: 0.85 }).map(splitDefinitionToJson),
+ *   simulators: { nk: { n_samples: 30, slice_rule: rule, splits: realizedSplitsToJson(info) } },
+ * } as unknown as Manifest;
+ * assert.deepEqual(splitInfoFromManifest(m, "nk"), info);
+ * ```
+ */
+export function splitInfoFromManifest(manifest: Manifest, worldId: string): SplitInfo {
+  const world = manifest.simulators[worldId];
+  if (world === undefined) throw new RangeError(`World "${worldId}" is not in the manifest`);
+  const random = manifest.splits.filter((d) => d.algorithm === "random");
+  const corner = manifest.splits.find((d) => d.algorithm === "corner");
+  const fractions: Record<string, number> = {};
+  for (const d of random) fractions[d.name] = d.nominal_fraction ?? Number.NaN;
+  const sizes: Record<string, number> = {};
+  const realizedFractions: Record<string, number> = {};
+  for (const [name, s] of Object.entries(world.splits)) {
+    sizes[name] = s.n;
+    realizedFractions[name] = s.realized_fraction;
+  }
+  const cornerEntry = world.splits[CORNER_SPLIT];
+  return {
+    n: world.n_samples,
+    seed: random[0]?.seed ?? manifest.splits[0]?.seed ?? 0,
+    fractions,
+    cornerQuantile: corner?.quantile ?? cornerEntry?.quantile ?? Number.NaN,
+    quantileMethod: QUANTILE_METHOD,
+    sliceRule: { ...world.slice_rule },
+    persistenceThreshold: cornerEntry?.persistence_threshold ?? null,
+    volatilityThreshold: cornerEntry?.volatility_threshold ?? null,
+    sizes,
+    realizedFractions,
+  };
+}

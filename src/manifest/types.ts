@@ -1,0 +1,320 @@
+/**
+ * The shape of `manifest.json` (snake_case, as stored; see
+ * `schemas/manifest.json`) and the fixed values it records.
+ *
+ * @module
+ */
+
+/** One problem found in a manifest, located by a JSON pointer. */
+export interface ManifestViolation {
+  /** JSON pointer into the manifest, e.g. `/simulators/nk/param_manifest/bounds/3`. */
+  path: string;
+  /** What is wrong. */
+  message: string;
+}
+
+/** The split algorithms. */
+export type SplitAlgorithm = "random" | "slice" | "corner";
+
+/** The program that wrote the dataset. */
+export interface ManifestGeneratorInfo {
+  /** Program name, e.g. `"ume-data"`. */
+  name: string;
+  /** Program version (semver). */
+  version: string;
+  /** Runtime, e.g. `"deno 2.9.6"`. */
+  runtime: string;
+}
+
+/** The Blosc codec of every chunk. */
+export interface ManifestCodec {
+  /** Always `"blosc"`. */
+  id: "blosc";
+  /** Always `"zstd"`. */
+  cname: "zstd";
+  /** Always 3. */
+  clevel: 3;
+  /** Always `"byte"`. */
+  shuffle: "byte";
+  /** Always 4 (float32). */
+  typesize: 4;
+}
+
+/** How arrays are chunked. */
+export interface ManifestChunking {
+  /** Chunks split the sample axis only; every other axis is whole. */
+  axis: "sample";
+  /** Target stored size of a chunk before compression, in bytes (when chosen automatically). */
+  target_chunk_bytes?: number;
+  /** Samples per chunk (when fixed by the user). */
+  chunk_samples?: number;
+}
+
+/** Storage format of the dataset. */
+export interface ManifestStorage {
+  /** Always `"zarr"`. */
+  format: "zarr";
+  /** Zarr format version. */
+  zarr_format: 2 | 3;
+  /** dtype of the main arrays: always `"float32"`. */
+  dtype: "float32";
+  /** Chunking. */
+  chunking: ManifestChunking;
+  /** Codec. */
+  codec: ManifestCodec;
+}
+
+/** Stream ids of a sample (same values as `STREAM` in `src/numeric/rng.ts`). */
+export interface ManifestStreamIds {
+  /** Parameter draws. */
+  THETA: 0;
+  /** Shocks. */
+  EPS: 1;
+  /** Regime paths. */
+  REGIME: 2;
+  /** Anything else. */
+  SPARE: 3;
+}
+
+/** How random numbers are derived. */
+export interface ManifestRng {
+  /** The global seed g. */
+  global_seed: number;
+  /** Always true: every sample has its own seed. */
+  per_sample: true;
+  /** Always `"global_seed + sample_index"`. */
+  derivation: "global_seed + sample_index";
+  /** How the independent streams of a sample are keyed. */
+  streams: {
+    /** Always `"xoshiro128**"`. */
+    algorithm: "xoshiro128**";
+    /** Always {@link RNG_KEYING}. */
+    keying: string;
+    /** Stream ids. */
+    ids: ManifestStreamIds;
+    /** How uniforms and normals are drawn from the raw output. */
+    normal?: string;
+  };
+}
+
+/** A parameter prior (same fields as `PriorSpec`). */
+export interface ManifestPrior {
+  /** `"uniform"` or `"structured"`. */
+  kind: "uniform" | "structured";
+  /** Lower end of a uniform prior. */
+  lo?: number;
+  /** Upper end of a uniform prior. */
+  hi?: number;
+  /** Construction algorithm of a structured prior. */
+  algorithm?: string;
+  /** Human note. */
+  note?: string;
+}
+
+/** `param_manifest` of a world. */
+export interface ManifestParams {
+  /** Names, in theta order. */
+  names: string[];
+  /** Units. */
+  units: string[];
+  /** Bounds `[lo, hi]`. */
+  bounds: [number, number][];
+  /** Default values. */
+  defaults: number[];
+  /** Priors. */
+  priors: ManifestPrior[];
+}
+
+/** `shock_manifest` of a world. */
+export interface ManifestShocks {
+  /** Shock names, in order. */
+  names: string[];
+  /** Physical shock s.d. at the default theta. */
+  sigma_default: number[];
+  /** Shock size (s.d. units) of the stored IRFs. */
+  irf_shock_size: number;
+}
+
+/** `obs_manifest` of a world. */
+export interface ManifestObs {
+  /** Always `["output", "inflation", "rate"]`. */
+  canonical: string[];
+  /** Units of the canonical observables. */
+  units: string[];
+  /** Extra observables (not stored). */
+  extra: string[];
+}
+
+/** One stored array: metadata and the digest of every chunk. */
+export interface ManifestArray {
+  /** Path of the array relative to the dataset root, e.g. `"nk/theta.zarr"`. */
+  path: string;
+  /** Shape. */
+  shape: number[];
+  /** Chunk shape. */
+  chunks: number[];
+  /** Stored dtype. */
+  dtype: "int8" | "uint8" | "int32" | "float32" | "float64";
+  /** Dimension names. */
+  dimension_names: string[];
+  /** Number of chunks. */
+  n_chunks: number;
+  /** Bytes stored (encoded chunks). */
+  stored_bytes: number;
+  /** Bytes of the decoded data. */
+  raw_bytes: number;
+  /** SHA-256 of every stored chunk, by chunk key relative to the array (`c/0/0/0` or `0.0.0`). */
+  chunk_sha256: Record<string, string>;
+}
+
+/** Realized size of one split in one world. */
+export interface ManifestRealizedSplit {
+  /** Number of samples. */
+  n: number;
+  /** `n / n_samples`. */
+  realized_fraction: number;
+  /** Slice split: statistic compared. */
+  statistic?: string;
+  /** Slice split: comparison. */
+  op?: ">" | "<";
+  /** Slice split: threshold. */
+  threshold?: number;
+  /** Corner split: quantile of the thresholds. */
+  quantile?: number;
+  /** Corner split: quantile definition. */
+  quantile_method?: "linear";
+  /** Corner split: persistence threshold (`null` when no sample was outside the slice). */
+  persistence_threshold?: number | null;
+  /** Corner split: volatility threshold (`null` when no sample was outside the slice). */
+  volatility_threshold?: number | null;
+}
+
+/** The slice rule of a world. */
+export interface ManifestSliceRule {
+  /** Statistic compared. */
+  statistic: string;
+  /** Comparison. */
+  op: ">" | "<";
+  /** Threshold. */
+  threshold: number;
+  /** Why / how much prior mass. */
+  description: string;
+}
+
+/** The corner rule of a world: how its statistics are defined. */
+export interface ManifestCornerRule {
+  /** Definition of the persistence statistic. */
+  persistence: string;
+  /** Definition of the volatility statistic. */
+  volatility: string;
+}
+
+/** One world's entry in `simulators`. */
+export interface ManifestSimulator {
+  /** Number of samples. */
+  n_samples: number;
+  /** Version of the world's construction/solution code. */
+  version: string;
+  /** One-line description of the world. */
+  description?: string;
+  /** Parameters. */
+  param_manifest: ManifestParams;
+  /** Shocks. */
+  shock_manifest: ManifestShocks;
+  /** Observables. */
+  obs_manifest: ManifestObs;
+  /** The configuration that produced this world. */
+  config: Record<string, unknown>;
+  /** SHA-256 of the canonical JSON of `config`. */
+  config_hash: string;
+  /** Main arrays by name: `trajectories`, `irfs`, `shocks`, `theta`. */
+  arrays: Record<string, ManifestArray>;
+  /** Arrays of `metadata.zarr` by name. */
+  metadata_arrays: Record<string, ManifestArray>;
+  /** Realized splits by name. */
+  splits: Record<string, ManifestRealizedSplit>;
+  /** Rejected draws: `total`, and `rate = total / (total + n_samples)`. */
+  rejections: { total: number; rate: number };
+  /** Slice rule. */
+  slice_rule: ManifestSliceRule;
+  /** Corner rule. */
+  corner_rule: ManifestCornerRule;
+}
+
+/** One split definition (top-level `splits`). */
+export interface ManifestSplitDefinition {
+  /** Split name. */
+  name: string;
+  /** Algorithm. */
+  algorithm: SplitAlgorithm;
+  /** Nominal fraction (random splits: of the samples outside the holdouts); `null` for holdouts. */
+  nominal_fraction: number | null;
+  /** Seed of the shuffle. */
+  seed: number;
+  /** What the split is. */
+  description: string;
+  /** Membership rule of a holdout. */
+  predicate?: string;
+  /** Corner: quantile of the thresholds. */
+  quantile?: number;
+  /** Corner: quantile definition. */
+  quantile_method?: "linear";
+  /** Random: the stream that drives the shuffle. */
+  stream?: string;
+}
+
+/** The whole `manifest.json`. */
+export interface Manifest {
+  /** Dataset version (semver). */
+  version: string;
+  /** Creation time (RFC 3339). */
+  created_at: string;
+  /** Commit of the generating code, or `"unknown"`. */
+  git_hash: string;
+  /** The generating program. */
+  generator: ManifestGeneratorInfo;
+  /** Trajectory length. */
+  T: number;
+  /** IRF horizon. */
+  H: number;
+  /** Storage format. */
+  storage: ManifestStorage;
+  /** Random number derivation. */
+  rng: ManifestRng;
+  /** Worlds by id. */
+  simulators: Record<string, ManifestSimulator>;
+  /** Split definitions. */
+  splits: ManifestSplitDefinition[];
+}
+
+/** The codec recorded in every manifest. */
+export const MANIFEST_CODEC: Readonly<ManifestCodec> = Object.freeze({
+  id: "blosc",
+  cname: "zstd",
+  clevel: 3,
+  shuffle: "byte",
+  typesize: 4,
+});
+
+/** How sample streams are keyed (see `keyedStream` in `src/numeric/rng.ts`). */
+export const RNG_KEYING = "SplitMix64(sample_seed, fnv1a32(world_id), attempt, stream_id)";
+
+/** How uniforms and normals are drawn (see `Xoshiro128` in `src/numeric/rng.ts`). */
+export const RNG_NORMAL: string =
+  "uniform: 53 bits from two uint32 outputs ((a >>> 5) * 2^26 + (b >>> 6)) / 2^53; " +
+  "normal: Box-Muller, pairs (cos, then sin)";
+
+/** Dimension names of the main arrays. */
+export const MAIN_DIMENSIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  trajectories: ["sample", "time", "observable"],
+  irfs: ["sample", "shock", "horizon", "observable"],
+  shocks: ["sample", "time", "shock"],
+  theta: ["sample", "param"],
+});
+
+/** The canonical observables. */
+export const CANONICAL_OBSERVABLES: readonly string[] = Object.freeze([
+  "output",
+  "inflation",
+  "rate",
+]);

@@ -1,0 +1,480 @@
+import assert from "node:assert/strict";
+import { S3Error, S3Store } from "../src/store/s3_store.ts";
+import { parseErrorBody, parseListPage, unescapeXml } from "../src/store/_s3_xml.ts";
+import { backoffDelay, isRetryableStatus, retryPolicy } from "../src/store/_s3_retry.ts";
+import { keyedStream } from "../src/numeric/rng.ts";
+import { StoreError } from "../src/store/store_error.ts";
+import { openStore } from "../src/store/open_store.ts";
+import { type CephGateway, ignoreWithoutCeph, sharedCeph } from "./_ceph.ts";
+import { FAULT_KINDS, startFaultProxy } from "./_fault_proxy.ts";
+
+const ignore = ignoreWithoutCeph();
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** Deterministic pseudo-random bytes. */
+function bytes(seed: number, length: number): Uint8Array {
+  const rng = keyedStream(seed, "s3-test", 0, 0);
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = rng.nextUint32() & 0xff;
+  return out;
+}
+
+function cephTest(name: string, fn: (ceph: CephGateway) => Promise<void>): void {
+  Deno.test({ name, ignore, fn: async () => fn(await sharedCeph()) });
+}
+
+// ---- pure helpers (no server) ----
+
+Deno.test("unescapeXml() decodes entities and rejects unknown ones", () => {
+  assert.equal(unescapeXml("a&amp;b&lt;c&gt;&quot;&apos;&#43;&#x2B;"), "a&b<c>\"'++");
+  assert.equal(unescapeXml("&#x1F600;"), "😀");
+  assert.throws(() => unescapeXml("&nbsp;"), SyntaxError);
+  assert.throws(() => unescapeXml("a & b"), SyntaxError);
+  assert.throws(() => unescapeXml("&#xD800;"), SyntaxError);
+});
+
+Deno.test("parseListPage() reads keys only from <Contents> and rejects other documents", () => {
+  const page = parseListPage(
+    `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="x"><Name>b</Name>` +
+      `<Prefix>p/</Prefix><KeyCount>2</KeyCount><MaxKeys>2</MaxKeys>` +
+      `<IsTruncated>false</IsTruncated><Contents><Key>p/a b</Key><ETag>&quot;e&quot;</ETag>` +
+      `</Contents><Contents><Key>p/&lt;&amp;&gt;</Key></Contents></ListBucketResult>`,
+  );
+  assert.deepEqual(page, {
+    keys: ["p/a b", "p/<&>"],
+    isTruncated: false,
+    nextContinuationToken: undefined,
+  });
+  assert.deepEqual(parseListPage("<ListBucketResult></ListBucketResult>").keys, []);
+  assert.throws(() => parseListPage("<Error><Code>AccessDenied</Code></Error>"), SyntaxError);
+  assert.throws(
+    () => parseListPage("<ListBucketResult><IsTruncated>maybe</IsTruncated></ListBucketResult>"),
+    SyntaxError,
+  );
+  assert.deepEqual(parseErrorBody(""), { code: undefined, message: undefined });
+});
+
+Deno.test("The retry policy retries only transient statuses and caps the backoff", () => {
+  for (const status of [500, 502, 503, 504, 429]) assert.equal(isRetryableStatus(status), true);
+  for (const status of [400, 401, 403, 404, 409, 412, 416, 501]) {
+    assert.equal(isRetryableStatus(status), false, `status ${status}`);
+  }
+  assert.equal(isRetryableStatus(400, "RequestTimeout"), true);
+  const policy = retryPolicy({ baseDelayMs: 100, maxDelayMs: 1000 });
+  for (let attempt = 1; attempt < 12; attempt++) {
+    const ceiling = Math.min(1000, 100 * 2 ** (attempt - 1));
+    assert.equal(backoffDelay(policy, attempt, 0.999999) <= ceiling, true);
+    assert.equal(backoffDelay(policy, attempt, 0.999999) > ceiling * 0.99, true);
+  }
+  assert.throws(() => retryPolicy({ maxAttempts: 0 }), RangeError);
+  assert.throws(() => retryPolicy({ maxAttempts: 2.5 }), RangeError);
+});
+
+Deno.test("S3Store builds virtual-host and path-style URLs", async () => {
+  const seen: string[] = [];
+  function capture(request: Request): Promise<Response> {
+    seen.push(`${request.method} ${request.url}`);
+    return Promise.resolve(new Response(null, { status: 404 }));
+  }
+  const credentials = { accessKeyId: "AK", secretAccessKey: "SK" };
+  const aws = new S3Store({
+    bucket: "my-bucket",
+    prefix: "run/1/",
+    region: "eu-west-1",
+    credentials,
+    fetch: capture,
+  });
+  assert.equal(await aws.get("a b/c+d"), undefined);
+  const dotted = new S3Store({ bucket: "my.bucket", credentials, fetch: capture });
+  assert.equal(await dotted.get("k"), undefined);
+  const custom = new S3Store({
+    bucket: "bkt",
+    endpoint: "http://127.0.0.1:9000/",
+    credentials,
+    fetch: capture,
+  });
+  assert.equal(await custom.get("x/y"), undefined);
+  assert.deepEqual(seen, [
+    "GET https://my-bucket.s3.eu-west-1.amazonaws.com/run/1/a%20b/c%2Bd",
+    "GET https://s3.us-east-1.amazonaws.com/my.bucket/k",
+    "GET http://127.0.0.1:9000/bkt/x/y",
+  ]);
+  assert.equal(aws.url, "s3://my-bucket/run/1");
+  for (const bad of ["../etc", "/abs", "a//b", ""]) {
+    await assert.rejects(() => aws.get(bad), (error: unknown) => {
+      assert.ok(error instanceof StoreError);
+      assert.equal(error.code, "INVALID_KEY");
+      return true;
+    });
+  }
+  assert.equal(seen.length, 3);
+});
+
+Deno.test("S3Store.fromUrl() reads the AWS_* environment", async () => {
+  const saved = Object.fromEntries(
+    [
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_REGION",
+      "AWS_ENDPOINT_URL_S3",
+      "AWS_ENDPOINT_URL",
+    ]
+      .map((name) => [name, Deno.env.get(name)]),
+  );
+  try {
+    for (const name of Object.keys(saved)) Deno.env.delete(name);
+    assert.throws(
+      () => S3Store.fromUrl("s3://bucket/p"),
+      /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set/,
+    );
+    Deno.env.set("AWS_ACCESS_KEY_ID", "AK");
+    Deno.env.set("AWS_SECRET_ACCESS_KEY", "SK");
+    Deno.env.set("AWS_REGION", "ap-south-1");
+    const seen: string[] = [];
+    const fetch = (request: Request): Promise<Response> => {
+      seen.push(`${request.url} ${request.headers.get("authorization")?.split(",")[0]}`);
+      return Promise.resolve(new Response(null, { status: 404 }));
+    };
+    await S3Store.fromUrl("s3://bucket/p", { fetch }).get("k");
+    Deno.env.set("AWS_ENDPOINT_URL", "http://127.0.0.1:1");
+    await S3Store.fromUrl("s3://bucket", { fetch }).get("k");
+    Deno.env.set("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:2");
+    await S3Store.fromUrl("s3://bucket/", { fetch }).get("k");
+    const date = new Date().toISOString().slice(0, 10).replaceAll("-", "");
+    assert.deepEqual(seen, [
+      `https://bucket.s3.ap-south-1.amazonaws.com/p/k AWS4-HMAC-SHA256 Credential=AK/${date}/ap-south-1/s3/aws4_request`,
+      `http://127.0.0.1:1/bucket/k AWS4-HMAC-SHA256 Credential=AK/${date}/ap-south-1/s3/aws4_request`,
+      `http://127.0.0.1:2/bucket/k AWS4-HMAC-SHA256 Credential=AK/${date}/ap-south-1/s3/aws4_request`,
+    ]);
+    assert.throws(() => S3Store.fromUrl("https://bucket/p"), TypeError);
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, value);
+    }
+  }
+});
+
+// ---- against a real radosgw ----
+
+const AWKWARD_KEYS = [
+  "plain",
+  "nk/irfs.zarr/c/3/0/0/0",
+  "with space/and  two",
+  "unicode/é漢字😀",
+  "plus+and&amp;",
+  "percent%20literal",
+  "quote'\"<>",
+  "tilde~!*()$,;=@",
+  "question?hash#",
+  "empty-value",
+];
+
+cephTest("S3Store round-trips values under awkward keys", async (ceph) => {
+  const store = ceph.store("roundtrip");
+  const values = AWKWARD_KEYS.map((key, i) =>
+    key === "empty-value" ? new Uint8Array(0) : bytes(i, 1 + 997 * i)
+  );
+  await Promise.all(AWKWARD_KEYS.map((key, i) => store.set(key, values[i])));
+  for (const [i, key] of AWKWARD_KEYS.entries()) {
+    assert.deepEqual(await store.get(key), values[i], `key ${key}`);
+  }
+  assert.deepEqual(await store.list(), [...AWKWARD_KEYS].sort());
+  assert.equal(await store.get("unicode/missing"), undefined);
+  // Overwrite is a plain idempotent PUT.
+  await store.set("plain", encode("v2"));
+  await store.set("plain", encode("v2"));
+  assert.deepEqual(await store.get("plain"), encode("v2"));
+});
+
+cephTest("list() follows continuation tokens and matches prefixes exactly", async (ceph) => {
+  const store = ceph.store("listing/root", { listPageSize: 7 });
+  const keys = Array.from({ length: 45 }, (_, i) => `p/${String(i).padStart(3, "0")}`);
+  await Promise.all([...keys, "p", "p2/x", "q/y"].map((key) => store.set(key, encode(key))));
+  const before = store.stats.requests;
+  assert.deepEqual(await store.list("p/"), keys);
+  assert.equal(store.stats.requests - before, Math.ceil(45 / 7));
+  assert.deepEqual(await store.list("p"), ["p", ...keys, "p2/x"]);
+  assert.deepEqual((await store.list()).length, 48);
+  assert.deepEqual(await store.list("nothing/"), []);
+  // A sibling root that shares a string prefix is not part of this store.
+  const sibling = ceph.store("listing/roots");
+  await sibling.set("p/000", encode("other"));
+  assert.deepEqual(await store.list("p/00"), keys.slice(0, 10));
+  assert.deepEqual(await sibling.list(), ["p/000"]);
+  assert.deepEqual(await store.get("p/000"), encode("p/000"));
+});
+
+cephTest("delete() removes a key and ignores missing keys", async (ceph) => {
+  const store = ceph.store("deleting");
+  await store.set("a", encode("1"));
+  await store.set("b", encode("2"));
+  await store.delete("a");
+  await store.delete("a");
+  await store.delete("never-existed");
+  assert.equal(await store.get("a"), undefined);
+  assert.deepEqual(await store.list(), ["b"]);
+});
+
+cephTest("getRange() reads slices, short tails and nothing past the end", async (ceph) => {
+  const store = ceph.store("ranges");
+  const value = bytes(99, 10_000);
+  await store.set("v", value);
+  assert.deepEqual(await store.getRange("v", 0, 10), value.slice(0, 10));
+  assert.deepEqual(await store.getRange("v", 1234, 4321), value.slice(1234, 1234 + 4321));
+  assert.deepEqual(await store.getRange("v", 9990, 100), value.slice(9990));
+  assert.deepEqual(await store.getRange("v", 10_000, 5), new Uint8Array(0));
+  assert.deepEqual(await store.getRange("v", 5, 0), new Uint8Array(0));
+  assert.equal(await store.getRange("missing", 0, 10), undefined);
+  assert.equal(await store.getRange("missing", 0, 0), undefined);
+  await assert.rejects(() => store.getRange("v", -1, 3), RangeError);
+});
+
+cephTest("setIfAbsent() creates once and settles a conflict by the stored bytes", async (ceph) => {
+  const store = ceph.store("conditional");
+  assert.equal(await store.setIfAbsent("claim", encode("owner-a")), true);
+  assert.equal(await store.setIfAbsent("claim", encode("owner-a")), true);
+  assert.equal(await store.setIfAbsent("claim", encode("owner-b")), false);
+  assert.deepEqual(await store.get("claim"), encode("owner-a"));
+  // Racing creators: exactly one distinct value wins, and every caller agrees on which.
+  const results = await Promise.all(
+    ["w0", "w1", "w2", "w3", "w4"].map((who) => store.setIfAbsent("race", encode(who))),
+  );
+  const stored = new TextDecoder().decode(await store.get("race"));
+  assert.equal(results.filter((won) => won).length, 1);
+  assert.equal(results[Number(stored.slice(1))], true);
+});
+
+cephTest("A wrong secret fails fast: 403 is not retried", async (ceph) => {
+  const store = new S3Store({
+    bucket: ceph.bucket,
+    endpoint: ceph.endpoint,
+    credentials: { accessKeyId: ceph.accessKey, secretAccessKey: "wrong" },
+  });
+  const t0 = performance.now();
+  await assert.rejects(() => store.set("nk/irfs.zarr/c/3/0/0/0", encode("x")), (error: unknown) => {
+    assert.ok(error instanceof S3Error);
+    assert.match(
+      error.message,
+      /^Cannot write "nk\/irfs\.zarr\/c\/3\/0\/0\/0": S3 returned 403 SignatureDoesNotMatch/,
+    );
+    assert.match(error.message, / after 1 attempt$/);
+    assert.equal(error.status, 403);
+    assert.equal(error.attempts, 1);
+    return true;
+  });
+  assert.ok(performance.now() - t0 < 2000);
+  assert.equal(store.stats.requests, 1);
+});
+
+cephTest("A missing bucket is an error, not a missing key", async (ceph) => {
+  const store = new S3Store({
+    bucket: "no-such-bucket",
+    endpoint: ceph.endpoint,
+    credentials: { accessKeyId: ceph.accessKey, secretAccessKey: ceph.secretKey },
+  });
+  await assert.rejects(
+    () => store.get("k"),
+    /Cannot read "k": S3 returned 404 NoSuchBucket after 1 attempt/,
+  );
+  await assert.rejects(() => store.list(), /Cannot list "": S3 returned 404 NoSuchBucket/);
+});
+
+cephTest("At most maxConcurrency requests are in flight", async (ceph) => {
+  let active = 0;
+  let peak = 0;
+  async function counting(request: Request, init?: RequestInit): Promise<Response> {
+    peak = Math.max(peak, ++active);
+    try {
+      return await fetch(request, init);
+    } finally {
+      active--;
+    }
+  }
+  const store = ceph.store("concurrency", { maxConcurrency: 4, fetch: counting });
+  await Promise.all(Array.from({ length: 40 }, (_, i) => store.set(`k${i}`, bytes(i, 20_000))));
+  assert.equal(peak, 4);
+  assert.equal((await store.list()).length, 40);
+});
+
+cephTest("Through a proxy faulting 15% of requests, every object arrives intact", async (ceph) => {
+  const proxy = startFaultProxy(ceph.endpoint, { seed: 7, faultRate: 0.15, delayMs: 50 });
+  try {
+    const retry = { baseDelayMs: 5, maxDelayMs: 100, maxAttempts: 12, attemptTimeoutMs: 5000 };
+    const store = ceph.store("faulty", { endpoint: proxy.endpoint, retry });
+    const n = 160;
+    const keys = Array.from({ length: n }, (_, i) => `w/c/${i >> 4}/${i & 15}`);
+    const values = keys.map((_, i) => bytes(1000 + i, 1 + ((i * 7919) % 40_000)));
+    await Promise.all(keys.map((key, i) => store.set(key, values[i])));
+    const created = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.setIfAbsent(`claims/${i}`, encode(`owner-${i}`))),
+    );
+    assert.deepEqual(created, Array(20).fill(true));
+    // Read back through the faulty proxy, and directly from the gateway.
+    const direct = ceph.store("faulty");
+    assert.deepEqual(await store.list("w/"), [...keys].sort());
+    await Promise.all(keys.map(async (key, i) => {
+      assert.deepEqual(await store.get(key), values[i], `through proxy: ${key}`);
+      assert.deepEqual(await direct.get(key), values[i], `direct: ${key}`);
+      const part = await store.getRange(key, 3, 5000);
+      assert.deepEqual(part, values[i].slice(3, 5003), `range: ${key}`);
+    }));
+    for (let i = 0; i < 20; i++) {
+      assert.deepEqual(await direct.get(`claims/${i}`), encode(`owner-${i}`));
+    }
+    assert.equal((await direct.list()).length, n + 20);
+    for (const kind of FAULT_KINDS) assert.ok(proxy.counts[kind] > 0, `no ${kind} fault injected`);
+    assert.ok(proxy.log.some((f) => f.method === "PUT" && f.kind === "errorAfterWrite"));
+    assert.ok(proxy.log.some((f) => f.method === "PUT" && f.kind === "resetAfterForward"));
+    assert.ok(proxy.log.some((f) => f.method === "GET" && f.kind === "truncateBody"));
+    assert.ok(store.stats.retries > 0);
+  } finally {
+    await proxy.close();
+  }
+});
+
+cephTest("A stalled attempt times out and is retried with a fresh timeout", async (ceph) => {
+  const proxy = startFaultProxy(ceph.endpoint, {
+    seed: 3,
+    faultRate: 0.5,
+    kinds: ["delay"],
+    delayMs: 300,
+  });
+  try {
+    const retry = { baseDelayMs: 5, maxAttempts: 20, attemptTimeoutMs: 100 };
+    const store = ceph.store("stalls", { endpoint: proxy.endpoint, retry });
+    for (let i = 0; i < 6; i++) await store.set(`k${i}`, encode(`v${i}`));
+    for (let i = 0; i < 6; i++) assert.deepEqual(await store.get(`k${i}`), encode(`v${i}`));
+    assert.ok(proxy.counts.delay > 0);
+    assert.ok(store.stats.retries > 0);
+    proxy.faultRate = 1;
+    const once = ceph.store("stalls", {
+      endpoint: proxy.endpoint,
+      retry: { ...retry, maxAttempts: 1 },
+    });
+    await assert.rejects(
+      () => once.get("k0"),
+      /^S3Error: Cannot read "k0": timed out after 100 ms after 1 attempt$/,
+    );
+  } finally {
+    await proxy.close();
+  }
+});
+
+cephTest("Retries give up after maxAttempts with a clear error", async (ceph) => {
+  const proxy = startFaultProxy(ceph.endpoint, { faultRate: 1, kinds: ["slowDown"] });
+  try {
+    const store = ceph.store("giving-up", {
+      endpoint: proxy.endpoint,
+      retry: { maxAttempts: 3, baseDelayMs: 1 },
+    });
+    await assert.rejects(
+      () => store.set("nk/irfs.zarr/c/3/0/0/0", encode("x")),
+      (error: unknown) => {
+        assert.ok(error instanceof S3Error);
+        assert.equal(
+          error.message,
+          'Cannot write "nk/irfs.zarr/c/3/0/0/0": S3 returned 503 SlowDown ' +
+            "(Please reduce your request rate.) after 3 attempts",
+        );
+        assert.equal(error.s3Code, "SlowDown");
+        assert.equal(error.code, "IO");
+        return true;
+      },
+    );
+    assert.equal(proxy.requests, 3);
+    assert.equal(proxy.forwarded, 0);
+  } finally {
+    await proxy.close();
+  }
+});
+
+cephTest("setIfAbsent() settles a create whose reply was lost after the write", async (ceph) => {
+  for (const kind of ["errorAfterWrite", "resetAfterForward"] as const) {
+    const proxy = startFaultProxy(ceph.endpoint, { faultRate: 1, kinds: [kind] });
+    try {
+      // Fault only the first request: the PUT reaches the gateway, its reply does not.
+      const firstFaulted = async (request: Request, init?: RequestInit): Promise<Response> => {
+        try {
+          return await fetch(request, init);
+        } finally {
+          proxy.faultRate = 0;
+        }
+      };
+      const store = ceph.store("lost-replies", {
+        endpoint: proxy.endpoint,
+        fetch: firstFaulted,
+        retry: { baseDelayMs: 1 },
+      });
+      assert.equal(await store.setIfAbsent(kind, encode("mine")), true);
+      assert.deepEqual(proxy.log.map((f) => `${f.method} ${f.kind}`), [`PUT ${kind}`]);
+      assert.ok(proxy.forwarded >= 2, "the create was forwarded, then settled by a read");
+      assert.deepEqual(await ceph.store("lost-replies").get(kind), encode("mine"));
+      // The same situation with someone else's bytes in place is a lost race, not a success.
+      proxy.faultRate = 1;
+      assert.equal(await store.setIfAbsent(kind, encode("theirs")), false);
+    } finally {
+      await proxy.close();
+    }
+  }
+});
+
+cephTest(
+  "Bytes damaged in transit are caught by Content-MD5 and the ETag, then resent",
+  async (ceph) => {
+    let damaged = 0;
+    function flipFirstByte(data: Uint8Array): Uint8Array<ArrayBuffer> {
+      const copy = data.slice();
+      copy[0] ^= 0xff;
+      damaged++;
+      return copy;
+    }
+    // Damage the first request body and the first response body; pass everything else.
+    async function damaging(request: Request, init?: RequestInit): Promise<Response> {
+      if (request.method === "PUT" && damaged === 0) {
+        const body = flipFirstByte(new Uint8Array(await request.arrayBuffer()));
+        return await fetch(new Request(request, { body }), init);
+      }
+      const response = await fetch(request, init);
+      if (request.method === "GET" && damaged === 1 && response.status === 200) {
+        const body = flipFirstByte(new Uint8Array(await response.arrayBuffer()));
+        return new Response(body, { status: 200, headers: response.headers });
+      }
+      return response;
+    }
+    const store = ceph.store("damage", { fetch: damaging, retry: { baseDelayMs: 1 } });
+    const value = bytes(5, 3000);
+    await store.set("v", value);
+    assert.equal(store.stats.retries, 1, "the damaged PUT was rejected (BadDigest) and resent");
+    assert.deepEqual(await store.get("v"), value);
+    assert.equal(store.stats.retries, 2, "the damaged GET failed the MD5 check and was re-read");
+    assert.equal(damaged, 2);
+    const unchecked = ceph.store("damage", { fetch: damaging, verifyChecksums: false });
+    damaged = 1;
+    assert.notDeepEqual(
+      await unchecked.get("v"),
+      value,
+      "without the check the damage goes through",
+    );
+  },
+);
+
+cephTest("openStore() opens s3:// URLs from the AWS_* environment", async (ceph) => {
+  const vars = ceph.env();
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, Deno.env.get(name)]));
+  try {
+    for (const [name, value] of Object.entries(vars)) Deno.env.set(name, value);
+    const store = await openStore(ceph.url("opened/via/url"));
+    assert.ok(store instanceof S3Store);
+    assert.equal(store.url, ceph.url("opened/via/url"));
+    await store.set("a/b", encode("hello"));
+    assert.deepEqual(await ceph.store("opened/via").get("url/a/b"), encode("hello"));
+    assert.deepEqual(await store.list(), ["a/b"]);
+    await store.close?.();
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, value);
+    }
+  }
+});
