@@ -1,0 +1,141 @@
+// deno-lint-ignore-file no-console
+/**
+ * `deno task generate`: sample parameters, run the simulators, write the
+ * dataset (Zarr + manifest.json). Thin CLI over `src/pipeline/generate.ts`.
+ *
+ * Exit codes: 0 success, 1 runtime failure (resumable), 2 bad input.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  checkConfigFile,
+  type ConfigInput,
+  resolveConfig,
+  UsageError,
+} from "../src/pipeline/config.ts";
+import { finalizeDataset, generateDataset } from "../src/pipeline/generate.ts";
+import { createProgressReporter } from "./_progress.ts";
+import { formatSummary } from "./_summary.ts";
+import { exitWithError } from "./_cli.ts";
+import { gitHash } from "../src/manifest/git_hash.ts";
+
+const HELP = `Usage: deno task generate [options]
+
+Generate the training dataset: for every world, sample parameters, simulate
+trajectories and IRFs, and write Zarr arrays plus manifest.json.
+With no options: all six worlds, 10,000 samples each, into ./datasets/v1.0.
+
+Options:
+  --world LIST          all (default) or comma-separated ids: lss,var,nk,rbc,switching,zlb
+  --n-samples N         samples per world (default 10000)
+  --seed N              global seed; sample i uses seed N + i (default 42)
+  --output PATH|URL     output folder or s3://bucket/prefix (default ./datasets/v1.0)
+  --T N                 trajectory length (default 200)
+  --H N                 IRF horizon, IRFs have H+1 points (default 40)
+  --workers N           worker threads (default: number of cores)
+  --version SEMVER      dataset version recorded in the manifest (default 1.0.0)
+  --zarr-format 2|3     Zarr format (default 3; 2 for zarr-python 2.x readers)
+  --chunk-samples N     samples per chunk (default: about 1 MiB chunks)
+  --split-seed N        seed of the random train/val/test split (default: --seed)
+  --config FILE         JSON config file (schemas/generate_config.json); flags override it
+  --resume              finish an interrupted run (skips verified chunks)
+  --overwrite           delete an existing dataset at --output first
+  --shard i/N | auto/N  write only shard i of N (no splits, no manifest); auto takes i from
+                        JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID
+  --finalize            check every chunk of a sharded run, then write splits and manifest
+  --json                print the summary as JSON on stdout
+  --quiet               no progress output
+  -h, --help            show this help
+
+Exit codes: 0 success, 1 runtime failure (rerun with --resume), 2 bad input.`;
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        world: { type: "string" },
+        "n-samples": { type: "string" },
+        seed: { type: "string" },
+        output: { type: "string" },
+        T: { type: "string" },
+        H: { type: "string" },
+        workers: { type: "string" },
+        version: { type: "string" },
+        "zarr-format": { type: "string" },
+        "chunk-samples": { type: "string" },
+        "split-seed": { type: "string" },
+        config: { type: "string" },
+        resume: { type: "boolean" },
+        overwrite: { type: "boolean" },
+        shard: { type: "string" },
+        finalize: { type: "boolean" },
+        json: { type: "boolean" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (see --help)`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const inputs: ConfigInput[] = [];
+  if (v.config !== undefined) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(v.config);
+    } catch (e) {
+      throw new UsageError(`Cannot read config file ${v.config}: ${(e as Error).message}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new UsageError(`Config file ${v.config} is not valid JSON: ${(e as Error).message}`);
+    }
+    inputs.push(checkConfigFile(json, v.config));
+  }
+  inputs.push({
+    worlds: v.world,
+    n_samples: v["n-samples"],
+    seed: v.seed,
+    output: v.output,
+    T: v.T,
+    H: v.H,
+    workers: v.workers,
+    version: v.version,
+    zarr_format: v["zarr-format"],
+    chunk_samples: v["chunk-samples"],
+    split_seed: v["split-seed"],
+    resume: v.resume,
+    overwrite: v.overwrite,
+    shard: v.shard,
+  });
+  const config = resolveConfig(inputs, navigator.hardwareConcurrency || 1);
+  if (v.finalize && config.shard) {
+    throw new UsageError(`Use either --shard or --finalize, not both`);
+  }
+  const progress = createProgressReporter({ quiet: v.quiet ?? false });
+  const repo = await gitHash(new URL("..", import.meta.url).pathname);
+  const options = { onProgress: progress.update, gitHash: repo };
+  const summary = v.finalize
+    ? await finalizeDataset(config.output, options)
+    : await generateDataset(config, options);
+  progress.done();
+  if (v.json) console.log(JSON.stringify(summary, null, 2));
+  else console.log(formatSummary(summary));
+  return 0;
+}
+
+if (import.meta.main) {
+  main().then((code) => Deno.exit(code), exitWithError);
+}

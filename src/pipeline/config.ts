@@ -1,0 +1,319 @@
+/**
+ * The configuration of a `generate` run: defaults, the config-file schema,
+ * and validation of every input before any compute.
+ *
+ * @module
+ */
+
+import { Ajv2020 } from "../deps.ts";
+import configSchema from "../../schemas/generate_config.json" with { type: "json" };
+import { WORLD_IDS, type WorldId } from "../simulators/types.ts";
+
+/** Raised for bad user input (unknown world, bad numbers, ...); CLIs exit with code 2. */
+export class UsageError extends Error {
+  /** Tag for `instanceof`-free checks. */
+  readonly code = "USAGE";
+  /**
+   * @param message What is wrong and how to fix it.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Which part of the plan one process writes (scale-out). */
+export interface ShardSpec {
+  /** 0-based shard index. */
+  index: number;
+  /** Number of shards. */
+  count: number;
+}
+
+/** A complete, validated `generate` configuration. */
+export interface GenerateConfig {
+  /** Worlds to generate, in canonical order. */
+  worlds: WorldId[];
+  /** Samples per world. */
+  nSamples: number;
+  /** The global seed; sample i uses seed `seed + i`. */
+  seed: number;
+  /** Output folder or `s3://bucket/prefix` URL. */
+  output: string;
+  /** Trajectory length. */
+  T: number;
+  /** IRF horizon (IRFs have H + 1 points). */
+  H: number;
+  /** Worker threads. */
+  workers: number;
+  /** Dataset version (semver). */
+  version: string;
+  /** Zarr format. */
+  zarrFormat: 2 | 3;
+  /** Samples per chunk (undefined: about 1 MiB chunks, chosen per world). */
+  chunkSamples?: number;
+  /** Seed of the random train/val/test split (default: the global seed). */
+  splitSeed: number;
+  /** Continue an interrupted run. */
+  resume: boolean;
+  /** Delete an existing output first. */
+  overwrite: boolean;
+  /** Write only one shard (no splits, no manifest). */
+  shard?: ShardSpec;
+}
+
+/** The built-in default run: all six worlds, 10,000 samples each. */
+export const DEFAULT_CONFIG: Readonly<Omit<GenerateConfig, "workers" | "splitSeed">> = {
+  worlds: [...WORLD_IDS],
+  nSamples: 10_000,
+  seed: 42,
+  output: "./datasets/v1.0",
+  T: 200,
+  H: 40,
+  version: "1.0.0",
+  zarrFormat: 3,
+  resume: false,
+  overwrite: false,
+};
+
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/** Options as they come from a config file (snake_case) or flags. */
+export interface ConfigInput {
+  /** `"all"`, a comma-separated list, or an array of ids. */
+  worlds?: string | string[];
+  /** Samples per world. */
+  n_samples?: number | string;
+  /** Global seed. */
+  seed?: number | string;
+  /** Output path or URL. */
+  output?: string;
+  /** Trajectory length. */
+  T?: number | string;
+  /** IRF horizon. */
+  H?: number | string;
+  /** Worker threads. */
+  workers?: number | string;
+  /** Dataset version. */
+  version?: string;
+  /** 2 or 3. */
+  zarr_format?: number | string;
+  /** Samples per chunk. */
+  chunk_samples?: number | string;
+  /** Split seed. */
+  split_seed?: number | string;
+  /** Resume flag. */
+  resume?: boolean;
+  /** Overwrite flag. */
+  overwrite?: boolean;
+  /** `"i/N"` or `"auto/N"`. */
+  shard?: string;
+}
+
+/**
+ * Validate a parsed config file against `schemas/generate_config.json`.
+ *
+ * @param value The parsed JSON.
+ * @param source Where it came from, for messages.
+ * @returns The value, typed.
+ * @throws {UsageError} Listing every violation with its JSON path.
+ *
+ * @example Reject an unknown key
+ * ```ts
+ * import { checkConfigFile } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * assert.throws(() => checkConfigFile({ n_sample: 5 }, "x.json"), /n_sample/);
+ * assert.deepEqual(checkConfigFile({ n_samples: 5 }, "x.json"), { n_samples: 5 });
+ * ```
+ */
+export function checkConfigFile(value: unknown, source: string): ConfigInput {
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  const validate = ajv.compile(configSchema);
+  if (validate(value)) return value as ConfigInput;
+  const problems = (validate.errors ?? []).map((e) => {
+    const where = e.instancePath || "/";
+    const extra = e.keyword === "additionalProperties"
+      ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
+      : "";
+    return `${where}: ${e.message}${extra}`;
+  });
+  throw new UsageError(
+    `Invalid config file ${source}: ${problems.join("; ")} (see schemas/generate_config.json)`,
+  );
+}
+
+function toInt(name: string, value: number | string, min: number, max: number): number {
+  const n = typeof value === "number" ? value : Number(String(value).trim());
+  if (typeof value === "string" && !/^\s*-?\d+\s*$/.test(value)) {
+    throw new UsageError(`Invalid --${name} "${value}": expected an integer`);
+  }
+  if (!Number.isSafeInteger(n)) {
+    throw new UsageError(`Invalid --${name} ${value}: expected an integer`);
+  }
+  if (n < min || n > max) {
+    throw new UsageError(`Invalid --${name} ${n}: must be between ${min} and ${max}`);
+  }
+  return n;
+}
+
+/**
+ * Parse a `--shard` value: `"i/N"` (0-based i) or `"auto/N"`, where the
+ * index comes from the batch engine's environment.
+ *
+ * @param text The flag value.
+ * @param env Reads an environment variable (default: `Deno.env.get`).
+ * @returns The shard.
+ * @throws {UsageError} If malformed or out of range.
+ *
+ * @example Parse shards
+ * ```ts
+ * import { parseShard } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseShard("1/4"), { index: 1, count: 4 });
+ * assert.deepEqual(parseShard("auto/3", (k) => k === "JOB_COMPLETION_INDEX" ? "2" : undefined), { index: 2, count: 3 });
+ * assert.throws(() => parseShard("4/4"), /Invalid --shard/);
+ * ```
+ */
+export function parseShard(
+  text: string,
+  env: (key: string) => string | undefined = safeEnv,
+): ShardSpec {
+  const m = /^(auto|\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) throw new UsageError(`Invalid --shard "${text}": expected i/N (0-based) or auto/N`);
+  const count = Number(m[2]);
+  if (count < 1) throw new UsageError(`Invalid --shard "${text}": N must be at least 1`);
+  let index: number;
+  if (m[1] === "auto") {
+    const vars = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "SLURM_ARRAY_TASK_ID"];
+    const found = vars.map((k) => [k, env(k)] as const).find(([, v]) => v !== undefined);
+    if (!found) {
+      throw new UsageError(
+        `Cannot resolve --shard auto/${count}: none of ${
+          vars.join(", ")
+        } is set (give the index explicitly, e.g. --shard 0/${count})`,
+      );
+    }
+    if (!/^\d+$/.test(found[1]!)) {
+      throw new UsageError(`Invalid shard index ${found[0]}="${found[1]}": expected an integer`);
+    }
+    index = Number(found[1]);
+  } else {
+    index = Number(m[1]);
+  }
+  if (index >= count) {
+    throw new UsageError(`Invalid --shard "${text}": index ${index} must be below N = ${count}`);
+  }
+  return { index, count };
+}
+
+function safeEnv(key: string): string | undefined {
+  try {
+    return Deno.env.get(key);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parse a world list: `"all"` or ids separated by commas.
+ *
+ * @param value The list.
+ * @returns Ids in canonical order, without duplicates.
+ * @throws {UsageError} For unknown ids or an empty list.
+ *
+ * @example Parse a list
+ * ```ts
+ * import { parseWorlds } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseWorlds("zlb,nk"), ["nk", "zlb"]);
+ * assert.throws(() => parseWorlds("nk,dsge"), /Unknown world "dsge"/);
+ * ```
+ */
+export function parseWorlds(value: string | string[]): WorldId[] {
+  const items = (Array.isArray(value) ? value : value.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (items.length === 0) throw new UsageError(`Invalid --world: empty list`);
+  if (items.length === 1 && items[0] === "all") return [...WORLD_IDS];
+  for (const w of items) {
+    if (!(WORLD_IDS as readonly string[]).includes(w)) {
+      throw new UsageError(
+        `Unknown world "${w}": choose from ${WORLD_IDS.join(", ")} or "all"`,
+      );
+    }
+  }
+  return WORLD_IDS.filter((w) => items.includes(w));
+}
+
+/**
+ * Merge inputs (later ones override earlier ones) over the defaults and
+ * validate everything.
+ *
+ * @param inputs Config-file values, then flags.
+ * @param defaultWorkers Worker count when none is given (the core count).
+ * @returns The validated configuration.
+ * @throws {UsageError} Naming the bad input and the fix.
+ *
+ * @example Defaults and overrides
+ * ```ts
+ * import { resolveConfig } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * const c = resolveConfig([{ n_samples: 100 }, { worlds: "nk" }], 2);
+ * assert.equal(c.nSamples, 100);
+ * assert.deepEqual(c.worlds, ["nk"]);
+ * assert.equal(c.T, 200);
+ * assert.throws(() => resolveConfig([{ version: "1.0" }], 2), /semver/);
+ * ```
+ */
+export function resolveConfig(inputs: ConfigInput[], defaultWorkers: number): GenerateConfig {
+  const merged: ConfigInput = {};
+  for (const input of inputs) {
+    for (const [k, v] of Object.entries(input)) {
+      if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+    }
+  }
+  const seed = merged.seed === undefined
+    ? DEFAULT_CONFIG.seed
+    : toInt("seed", merged.seed, 0, Number.MAX_SAFE_INTEGER);
+  const nSamples = merged.n_samples === undefined
+    ? DEFAULT_CONFIG.nSamples
+    : toInt("n-samples", merged.n_samples, 1, 100_000_000);
+  if (seed + nSamples - 1 > Number.MAX_SAFE_INTEGER) {
+    throw new UsageError(`Invalid --seed ${seed}: seed + n_samples must stay below 2^53`);
+  }
+  const version = merged.version ?? DEFAULT_CONFIG.version;
+  if (!SEMVER.test(version)) {
+    throw new UsageError(`Invalid --version "${version}": expected semver such as 1.0.0`);
+  }
+  const zarrFormat = merged.zarr_format === undefined
+    ? DEFAULT_CONFIG.zarrFormat
+    : toInt("zarr-format", merged.zarr_format, 2, 3) as 2 | 3;
+  const output = merged.output ?? DEFAULT_CONFIG.output;
+  if (output.trim() === "") throw new UsageError(`Invalid --output: empty path`);
+  if (merged.resume && merged.overwrite) {
+    throw new UsageError(`Use either --resume or --overwrite, not both`);
+  }
+  return {
+    worlds: merged.worlds === undefined ? [...DEFAULT_CONFIG.worlds] : parseWorlds(merged.worlds),
+    nSamples,
+    seed,
+    output,
+    T: merged.T === undefined ? DEFAULT_CONFIG.T : toInt("T", merged.T, 1, 100_000),
+    H: merged.H === undefined ? DEFAULT_CONFIG.H : toInt("H", merged.H, 0, 10_000),
+    workers: merged.workers === undefined
+      ? Math.max(1, defaultWorkers)
+      : toInt("workers", merged.workers, 1, 256),
+    version,
+    zarrFormat,
+    chunkSamples: merged.chunk_samples === undefined
+      ? undefined
+      : toInt("chunk-samples", merged.chunk_samples, 1, 10_000_000),
+    splitSeed: merged.split_seed === undefined
+      ? seed
+      : toInt("split-seed", merged.split_seed, 0, Number.MAX_SAFE_INTEGER),
+    resume: merged.resume ?? false,
+    overwrite: merged.overwrite ?? false,
+    shard: merged.shard === undefined ? undefined : parseShard(merged.shard),
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The per-world settings of a run and the Zarr layout they imply. The
+ * coordinator and every worker build the layout from the same settings, so
+ * they agree on every array, chunk and key.
+ *
+ * @module
+ */
+
+import { getSimulator } from "../simulators/registry.ts";
+import type { WorldId } from "../simulators/types.ts";
+import { type WorldLayout, worldLayout } from "../zarr/world_layout.ts";
+
+/** Everything that determines the bytes written for one world. */
+export interface WorldSettings {
+  /** The world. */
+  world: WorldId;
+  /** Global seed; sample i uses `seed + i`. */
+  seed: number;
+  /** Samples. */
+  nSamples: number;
+  /** Trajectory length. */
+  T: number;
+  /** IRF horizon. */
+  H: number;
+  /** Samples per chunk (resolved, never undefined). */
+  chunkSamples: number;
+  /** Zarr format. */
+  zarrFormat: 2 | 3;
+}
+
+/**
+ * The Zarr layout of one world under the given settings.
+ *
+ * @param s The settings.
+ * @returns The layout (arrays, groups, attributes).
+ *
+ * @example The nk layout
+ * ```ts
+ * import { layoutForWorld } from "./world_plan.ts";
+ * import assert from "node:assert/strict";
+ * const l = layoutForWorld({ world: "nk", seed: 1, nSamples: 10, T: 20, H: 4, chunkSamples: 4, zarrFormat: 3 });
+ * assert.deepEqual(l.arrays.irfs.shape, [10, 3, 5, 3]);
+ * ```
+ */
+export function layoutForWorld(s: WorldSettings): WorldLayout {
+  const w = getSimulator(s.world);
+  return worldLayout(s.world, {
+    nSamples: s.nSamples,
+    T: s.T,
+    H: s.H,
+    nShocks: w.shocks.names.length,
+    nParams: w.params.names.length,
+    metadataFields: w.metadataFields(s.T, s.H),
+    chunkSamples: s.chunkSamples,
+    zarrFormat: s.zarrFormat,
+    labels: {
+      observables: w.observables.canonical,
+      shocks: w.shocks.names,
+      params: w.params.names,
+    },
+    attributes: {
+      world_version: w.version,
+      description: w.description,
+      observable_units: [...w.observables.units],
+      param_units: [...w.params.units],
+      irf_shock_size: w.shocks.irfShockSize,
+      global_seed: s.seed,
+      seed_derivation: "global_seed + sample_index",
+    },
+  });
+}
+
+/**
+ * Resolve the chunk size of a world: the given one, or about 1 MiB chunks
+ * of its largest per-sample array.
+ *
+ * @param s The settings without `chunkSamples`.
+ * @param chunkSamples The requested chunk size, if any.
+ * @returns The settings with `chunkSamples` resolved.
+ *
+ * @example Default chunking
+ * ```ts
+ * import { resolveWorldSettings } from "./world_plan.ts";
+ * import assert from "node:assert/strict";
+ * const s = resolveWorldSettings({ world: "nk", seed: 1, nSamples: 100000, T: 200, H: 40, zarrFormat: 3 });
+ * assert.equal(s.chunkSamples, 436);
+ * ```
+ */
+export function resolveWorldSettings(
+  s: Omit<WorldSettings, "chunkSamples">,
+  chunkSamples?: number,
+): WorldSettings {
+  if (chunkSamples !== undefined) return { ...s, chunkSamples };
+  const w = getSimulator(s.world);
+  const layout = worldLayout(s.world, {
+    nSamples: s.nSamples,
+    T: s.T,
+    H: s.H,
+    nShocks: w.shocks.names.length,
+    nParams: w.params.names.length,
+    metadataFields: w.metadataFields(s.T, s.H),
+    zarrFormat: s.zarrFormat,
+  });
+  return { ...s, chunkSamples: layout.chunkSamples };
+}
