@@ -60,11 +60,15 @@ export interface CliResult {
 const ROOT = new URL("../", import.meta.url).pathname;
 
 /** Run `deno run -A scripts/<script> ...args` from the repository root. */
-export async function runCli(script: string, args: string[]): Promise<CliResult> {
+export async function runCli(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}scripts/${script}`, ...args],
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -73,11 +77,15 @@ export async function runCli(script: string, args: string[]): Promise<CliResult>
 }
 
 /** Start `deno run -A scripts/<script> ...args` without waiting. */
-export function spawnCli(script: string, args: string[]): Deno.ChildProcess {
+export function spawnCli(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}scripts/${script}`, ...args],
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdout: "null",
     stderr: "null",
   }).spawn();
