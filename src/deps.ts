@@ -8,3 +8,6 @@
 export { Blosc } from "npm:numcodecs@0.3.2";
 export { Ajv2020 } from "npm:ajv@8.20.0/dist/2020.js";
 export { AwsClient } from "npm:aws4fetch@1.0.20";
+// Report charts: Observable Plot rendered to static SVG on a linkedom document.
+export * as Plot from "npm:@observablehq/plot@0.6.17";
+export { parseHTML } from "npm:linkedom@0.18.15";
