@@ -23,3 +23,143 @@ export type {
   WorldAdapter,
   WorldId,
 } from "./src/simulators/types.ts";
+export { DatasetWriter } from "./src/dataset/dataset_writer.ts";
+export type {
+  ArraySummary,
+  BatchArrays,
+  DatasetSummary,
+  DatasetWriterOptions,
+  SampleArrays,
+} from "./src/dataset/dataset_writer.ts";
+export { loadDataset, openDataset } from "./src/dataset/reader.ts";
+export type {
+  DatasetInfo,
+  LoadedArray,
+  LoadedWorld,
+  LoadOptions,
+  WorldInfo,
+} from "./src/dataset/reader.ts";
+export { LocalStore } from "./src/store/local_store.ts";
+export { MemoryStore } from "./src/store/memory_store.ts";
+export { openStore } from "./src/store/open_store.ts";
+export { StoreError } from "./src/store/store_error.ts";
+export type { StoreErrorCode } from "./src/store/store_error.ts";
+export type { ArraySpec, GroupSpec } from "./src/zarr/array_spec.ts";
+export type { BloscCname, BloscConfig, BloscShuffle } from "./src/zarr/blosc.ts";
+export type { DataType, NumericArray } from "./src/zarr/data_type.ts";
+export { defaultChunkSamples, worldLayout } from "./src/zarr/world_layout.ts";
+export type { MainArrayName, WorldLayout, WorldLayoutOptions } from "./src/zarr/world_layout.ts";
+
+// Simulators
+export { getSimulator, isWorldId, listWorlds } from "./src/simulators/registry.ts";
+export { lssWorld } from "./src/simulators/lss.ts";
+export { varIrfs, varWorld } from "./src/simulators/var.ts";
+export type { VarCoefficients, VarIrfOptions } from "./src/simulators/var.ts";
+export { nkStateSpace, nkWorld } from "./src/simulators/nk.ts";
+export { solveNk } from "./src/simulators/_nk_solve.ts";
+export type { NkSolution } from "./src/simulators/_nk_solve.ts";
+export { rbcFullIrf, rbcWorld, solveRbc } from "./src/simulators/rbc.ts";
+export type { RbcSolution } from "./src/simulators/rbc.ts";
+export { expectedIrf, switchingWorld } from "./src/simulators/switching.ts";
+export type { ExpectedIrfOptions, SwitchingModel } from "./src/simulators/switching.ts";
+export { zlbPath, zlbWorld } from "./src/simulators/zlb.ts";
+export type { ZlbPath } from "./src/simulators/zlb.ts";
+export type { StateSpace } from "./src/simulators/_common.ts";
+
+// Stores
+export { S3Error, S3Store } from "./src/store/s3_store.ts";
+export type { RetryOptions } from "./src/store/_s3_retry.ts";
+export type {
+  S3Credentials,
+  S3Operation,
+  S3StoreOptions,
+  S3StoreStats,
+  S3StoreTuning,
+} from "./src/store/s3_store.ts";
+
+// Manifest
+export { ManifestGenerator } from "./src/manifest/manifest_generator.ts";
+export type {
+  BuildManifestOptions,
+  ManifestGeneratorOptions,
+  SaveManifestOptions,
+  SimulatorEntry,
+} from "./src/manifest/manifest_generator.ts";
+export { MANIFEST_KEY, readManifest } from "./src/manifest/manifest_io.ts";
+export type { ReadManifestOptions } from "./src/manifest/manifest_io.ts";
+export {
+  assertValidManifest,
+  ManifestValidationError,
+  validateManifest,
+} from "./src/manifest/validate_manifest.ts";
+export { canonicalJson } from "./src/manifest/canonical_json.ts";
+export { configHash } from "./src/manifest/hashing.ts";
+export { gitHash } from "./src/manifest/git_hash.ts";
+export type { ManifestArrayInput, SplitDefinition } from "./src/manifest/mapping.ts";
+export type {
+  Manifest,
+  ManifestArray,
+  ManifestChunking,
+  ManifestCodec,
+  ManifestCornerRule,
+  ManifestGeneratorInfo,
+  ManifestObs,
+  ManifestParams,
+  ManifestPrior,
+  ManifestRealizedSplit,
+  ManifestRng,
+  ManifestShocks,
+  ManifestSimulator,
+  ManifestSliceRule,
+  ManifestSplitDefinition,
+  ManifestStorage,
+  ManifestStreamIds,
+  ManifestViolation,
+  SplitAlgorithm,
+} from "./src/manifest/types.ts";
+
+// Splits
+export {
+  buildSplits,
+  checkSplits,
+  parseSplitsJson,
+  QUANTILE_METHOD,
+  splitsToJson,
+} from "./src/splits.ts";
+export type {
+  BuildSplitsOptions,
+  SplitExpectation,
+  SplitInfo,
+  SplitResult,
+  SplitViolation,
+} from "./src/splits.ts";
+
+// Pipeline
+export { DEFAULT_CONFIG, resolveConfig, UsageError } from "./src/pipeline/config.ts";
+export type { ConfigInput, GenerateConfig, ShardSpec } from "./src/pipeline/config.ts";
+export { finalizeDataset, generateDataset } from "./src/pipeline/generate.ts";
+export type { GenerateOptions, GenerateSummary, WorldSummary } from "./src/pipeline/generate.ts";
+export type { StageTimes } from "./src/pipeline/chunk_task.ts";
+export { validateDataset } from "./src/pipeline/validate.ts";
+export type {
+  ValidateOptions,
+  ValidationProblem,
+  ValidationReport,
+} from "./src/pipeline/validate.ts";
+export type { ProgressEvent, ProgressListener } from "./src/pipeline/progress.ts";
+
+// Report
+export { buildReport } from "./src/report/report.ts";
+export type { BuiltReport } from "./src/report/report.ts";
+export type {
+  CollectOptions,
+  FanBand,
+  ManifestSummary,
+  ReportData,
+  SamplePath,
+  SplitPoints,
+  SplitSize,
+  StateShare,
+  ThetaColumn,
+  WorldReport,
+} from "./src/report/collect.ts";

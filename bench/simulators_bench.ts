@@ -69,7 +69,9 @@ if (import.meta.main) {
   console.log("world      samples/s/core   rejections/sample");
   for (const r of rows) {
     console.log(
-      `${r.world.padEnd(10)} ${r.samplesPerSecond.toFixed(0).padStart(14)}   ${r.rejectionRate.toFixed(4)}`,
+      `${r.world.padEnd(10)} ${r.samplesPerSecond.toFixed(0).padStart(14)}   ${
+        r.rejectionRate.toFixed(4)
+      }`,
     );
   }
 }

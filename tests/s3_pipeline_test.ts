@@ -59,7 +59,7 @@ Deno.test({
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
+  async fn(): Promise<void> {
     const ceph = await sharedCeph();
     const url = ceph.url("single");
     const r = await runCli("generate.ts", [...JOB, "--workers", "2", "--output", url], ceph.env());
@@ -83,7 +83,7 @@ Deno.test({
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
+  async fn(): Promise<void> {
     const ceph = await sharedCeph();
     const url = ceph.url("sharded");
     const shards = await Promise.all(
@@ -108,7 +108,7 @@ Deno.test({
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
+  async fn(): Promise<void> {
     const ceph = await sharedCeph();
     const url = ceph.url("killed");
     const store = ceph.store("killed");
@@ -145,7 +145,7 @@ Deno.test({
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
+  async fn(): Promise<void> {
     const ceph = await sharedCeph();
     const proxy = startFaultProxy(ceph.endpoint, { seed: 7, faultRate: 0.1, delayMs: 50 });
     try {

@@ -14,6 +14,8 @@ export class UsageError extends Error {
   /** Tag for `instanceof`-free checks. */
   readonly code = "USAGE";
   /**
+   * Create a usage error.
+   *
    * @param message What is wrong and how to fix it.
    */
   constructor(message: string) {

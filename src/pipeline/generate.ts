@@ -7,6 +7,7 @@
 
 import type { ByteStore } from "../store/byte_store.ts";
 import { openStore } from "../store/open_store.ts";
+import { LocalStore } from "../store/local_store.ts";
 import { getSimulator } from "../simulators/registry.ts";
 import type { SplitStats, WorldId } from "../simulators/types.ts";
 import { buildSplits, splitsToJson } from "../splits.ts";
@@ -197,7 +198,13 @@ async function preflight(
           `--overwrite cannot be combined with --shard (one shard would delete the others' work): clear ${config.output} once before starting the shards`,
         );
       }
-      await Promise.all(existing.map((k) => store.delete(k)));
+      if (store instanceof LocalStore) {
+        for await (const entry of Deno.readDir(store.root)) {
+          await Deno.remove(`${store.root}/${entry.name}`, { recursive: true });
+        }
+      } else {
+        await Promise.all(existing.map((k) => store.delete(k)));
+      }
     } else {
       const previous = await readRunRecord(store).catch(() => undefined);
       const complete = existing.includes(MANIFEST_KEY);
@@ -223,6 +230,8 @@ async function preflight(
           }); rerun with the original options, or pass --overwrite`,
         );
       }
+      // Writes cut off by a crash leave temp files behind (never visible as keys).
+      if (store instanceof LocalStore) await store.removeTempFiles();
       return previous;
     }
   }
@@ -481,6 +490,8 @@ export async function finalizeDataset(
   }
   const { config, settings } = settingsFromRun(run);
   config.output = output;
+  // Every shard has finished: drop temp files of writes cut off by a crash.
+  if (store instanceof LocalStore) await store.removeTempFiles();
   const emit = options.onProgress ?? (() => {});
   const times = emptyTimes();
   const layouts = new Map<WorldId, WorldLayout>();

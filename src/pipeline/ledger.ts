@@ -11,6 +11,7 @@
  */
 
 import type { ByteStore } from "../store/byte_store.ts";
+import { LocalStore } from "../store/local_store.ts";
 import type { ChunkTaskResult, StoredChunk } from "./chunk_task.ts";
 import type { ChunkTask } from "./plan.ts";
 
@@ -138,5 +139,9 @@ export async function writeRunRecord(store: ByteStore, record: RunRecord): Promi
  */
 export async function deleteLedger(store: ByteStore): Promise<void> {
   const keys = await store.list(LEDGER_PREFIX);
-  for (const key of keys) await store.delete(key);
+  await Promise.all(keys.map((key) => store.delete(key)));
+  if (store instanceof LocalStore) {
+    // A local store keeps empty folders: remove the ledger's.
+    await Deno.remove(`${store.root}/${LEDGER_PREFIX}`, { recursive: true }).catch(() => {});
+  }
 }

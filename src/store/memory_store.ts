@@ -1,0 +1,129 @@
+/**
+ * An in-memory byte store, for tests and small throwaway datasets.
+ *
+ * @module
+ */
+
+import type { ByteStore } from "./byte_store.ts";
+import { checkKey, checkPrefix, checkRange } from "./_keys.ts";
+
+/** Run `fn` and return its result as a promise; a throw becomes a rejection. */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * A byte store that keeps every value in a `Map`. Values are copied on `set`
+ * and on `get`, so callers can reuse their buffers.
+ *
+ * @example Write, list and read back
+ * ```ts
+ * import { MemoryStore } from "./memory_store.ts";
+ * import assert from "node:assert/strict";
+ * const store = new MemoryStore("demo");
+ * await store.set("a/b", new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(await store.list("a/"), ["a/b"]);
+ * assert.deepEqual(await store.get("a/b"), new Uint8Array([1, 2, 3]));
+ * assert.equal(await store.get("missing"), undefined);
+ * assert.equal(store.url, "memory://demo");
+ * ```
+ */
+export class MemoryStore implements ByteStore {
+  /** `memory://<name>`. */
+  readonly url: string;
+  #data = new Map<string, Uint8Array>();
+
+  /**
+   * Create an empty store.
+   *
+   * @param name A name for messages and the URL (default `"anonymous"`).
+   */
+  constructor(name = "anonymous") {
+    this.url = `memory://${name}`;
+  }
+
+  /** Number of keys held. */
+  get size(): number {
+    return this.#data.size;
+  }
+
+  /**
+   * Read a whole value.
+   *
+   * @param key The key.
+   * @returns A copy of the bytes, or `undefined` if the key does not exist.
+   */
+  get(key: string): Promise<Uint8Array | undefined> {
+    return settle(() => {
+      checkKey(key, this.url);
+      return this.#data.get(key)?.slice();
+    });
+  }
+
+  /**
+   * Store a copy of `value` under `key`.
+   *
+   * @param key The key.
+   * @param value The bytes.
+   */
+  set(key: string, value: Uint8Array): Promise<void> {
+    return settle(() => {
+      checkKey(key, this.url);
+      this.#data.set(key, value.slice());
+    });
+  }
+
+  /**
+   * Delete a key; a missing key is not an error.
+   *
+   * @param key The key.
+   */
+  delete(key: string): Promise<void> {
+    return settle(() => {
+      checkKey(key, this.url);
+      this.#data.delete(key);
+    });
+  }
+
+  /**
+   * Every key that starts with `prefix`, sorted.
+   *
+   * @param prefix A key prefix (default `""`: every key).
+   * @returns The keys, sorted.
+   */
+  list(prefix = ""): Promise<string[]> {
+    return settle(() => {
+      checkPrefix(prefix, this.url);
+      const keys: string[] = [];
+      for (const key of this.#data.keys()) {
+        if (key.startsWith(prefix)) keys.push(key);
+      }
+      return keys.sort();
+    });
+  }
+
+  /**
+   * Read part of a value (shorter at the end of the value).
+   *
+   * @param key The key.
+   * @param offset First byte.
+   * @param length Number of bytes.
+   * @returns A copy of the bytes, or `undefined` if the key does not exist.
+   */
+  getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    return settle(() => {
+      checkKey(key, this.url);
+      checkRange(offset, length);
+      return this.#data.get(key)?.slice(offset, offset + length);
+    });
+  }
+
+  /** Nothing to release; the data stays. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * The arrays and groups of one world of a dataset (DESIGN.md section 4):
+ *
+ * ```
+ * <world>/                      group
+ * <world>/trajectories.zarr     (n, T, nObs)          float32
+ * <world>/irfs.zarr             (n, nShocks, H+1, nObs) float32
+ * <world>/shocks.zarr           (n, T, nShocks)       float32
+ * <world>/theta.zarr            (n, nParams)          float32
+ * <world>/metadata.zarr/        group of (n, ...shape) arrays, one per field
+ * ```
+ *
+ * Every array of a world has the same samples per chunk, so a worker that
+ * owns a chunk-aligned sample range owns whole chunks of every array.
+ *
+ * @module
+ */
+
+import type { MetaFieldSpec } from "../simulators/types.ts";
+import type { ByteStore } from "../store/byte_store.ts";
+import { type ArraySpec, arraySpec, type GroupSpec } from "./array_spec.ts";
+import { dataTypeInfo } from "./data_type.ts";
+import { readGroupSpec, writeArrayMetadata, writeGroupMetadata } from "./metadata.ts";
+
+/** The four arrays every world has. */
+export type MainArrayName = "trajectories" | "irfs" | "shocks" | "theta";
+
+/** The four arrays every world has, in canonical order. */
+export const MAIN_ARRAYS: readonly MainArrayName[] = ["trajectories", "irfs", "shocks", "theta"];
+
+/** The IRF convention recorded in the attributes of `irfs`. */
+export const IRF_CONVENTION =
+  "IRF[h] = y_shocked[h] - y_baseline[h]; the shock hits at t = 0, IRF[0] is the impact effect; h = 0, ..., H";
+
+/** The default target size of one raw chunk: 1 MiB. */
+export const DEFAULT_CHUNK_BYTES: number = 1 << 20;
+
+/** The canonical observables, the default labels when `nObs` is 3. */
+const CANONICAL_OBSERVABLES = ["output", "inflation", "rate"] as const;
+
+/** Options of {@link worldLayout}. */
+export interface WorldLayoutOptions {
+  /** Number of samples. */
+  nSamples: number;
+  /** Trajectory length. */
+  T: number;
+  /** IRF horizon (the arrays hold `H + 1` horizons). */
+  H: number;
+  /** Number of shocks. */
+  nShocks: number;
+  /** Number of parameters. */
+  nParams: number;
+  /** Number of observables (default 3). */
+  nObs?: number;
+  /** Per-sample metadata arrays (default none). */
+  metadataFields?: readonly MetaFieldSpec[];
+  /** Samples per chunk (default {@link defaultChunkSamples}: ~1 MiB chunks). */
+  chunkSamples?: number;
+  /** On-disk format (default 3). */
+  zarrFormat?: 2 | 3;
+  /** Extra attributes of the world group. */
+  attributes?: Readonly<Record<string, unknown>>;
+  /**
+   * Names along the labelled axes, stored as attributes: `observables`
+   * (default `output, inflation, rate` when `nObs` is 3), `shocks`, `params`.
+   */
+  labels?: {
+    observables?: readonly string[];
+    shocks?: readonly string[];
+    params?: readonly string[];
+  };
+  /** The IRF convention text (default {@link IRF_CONVENTION}). */
+  irfConvention?: string;
+}
+
+/** Every array and group of one world. */
+export interface WorldLayout {
+  /** The world id (the top-level folder). */
+  readonly worldId: string;
+  /** Number of samples. */
+  readonly nSamples: number;
+  /** Samples per chunk, the same for every array. */
+  readonly chunkSamples: number;
+  /** On-disk format. */
+  readonly zarrFormat: 2 | 3;
+  /** The root group (written only if absent, shared by the worlds). */
+  readonly root: GroupSpec;
+  /** The world group `<world>/`. */
+  readonly group: GroupSpec;
+  /** The metadata group `<world>/metadata.zarr/`. */
+  readonly metadataGroup: GroupSpec;
+  /** The four main arrays. */
+  readonly arrays: Readonly<Record<MainArrayName, ArraySpec>>;
+  /** The metadata arrays, by field name, in field order. */
+  readonly metadata: Readonly<Record<string, ArraySpec>>;
+}
+
+const NAME = /^[A-Za-z0-9_-]+$/;
+
+function checkCount(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`Invalid ${name}: ${value} is not an integer >= ${min}`);
+  }
+}
+
+function checkLabels(what: string, labels: readonly string[] | undefined, n: number): void {
+  if (labels !== undefined && labels.length !== n) {
+    throw new TypeError(`Invalid ${what} labels: ${labels.length} names for ${n} entries`);
+  }
+}
+
+/**
+ * Samples per chunk for ~`targetBytes` raw chunks of the largest per-sample
+ * array: `floor(targetBytes / largestSampleBytes)`, at least 1, at most
+ * `nSamples` when given.
+ *
+ * @param largestSampleBytes Raw bytes of one sample of the largest array.
+ * @param options `nSamples` (cap), `targetBytes` (default 1 MiB).
+ * @returns Samples per chunk.
+ *
+ * @example nk-sized trajectories (T = 200, 3 float32 observables)
+ * ```ts
+ * import { defaultChunkSamples } from "./world_layout.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(defaultChunkSamples(200 * 3 * 4), 436);
+ * assert.equal(defaultChunkSamples(2400, { nSamples: 100 }), 100);
+ * ```
+ */
+export function defaultChunkSamples(
+  largestSampleBytes: number,
+  options: { nSamples?: number; targetBytes?: number } = {},
+): number {
+  const target = options.targetBytes ?? DEFAULT_CHUNK_BYTES;
+  checkCount("targetBytes", target, 1);
+  let samples = largestSampleBytes > 0
+    ? Math.max(1, Math.floor(target / largestSampleBytes))
+    : target;
+  if (options.nSamples !== undefined) samples = Math.max(1, Math.min(samples, options.nSamples));
+  return samples;
+}
+
+/**
+ * The specs of every array and group of one world.
+ *
+ * @param worldId The world id, a folder name (`[A-Za-z0-9_-]+`).
+ * @param options Sizes, metadata fields, chunking, format, attributes, labels.
+ * @returns The layout.
+ *
+ * @example The nk layout
+ * ```ts
+ * import { worldLayout } from "./world_layout.ts";
+ * import assert from "node:assert/strict";
+ * const layout = worldLayout("nk", { nSamples: 1000, T: 200, H: 40, nShocks: 3, nParams: 8 });
+ * assert.deepEqual(layout.arrays.irfs.shape, [1000, 3, 41, 3]);
+ * assert.deepEqual(layout.arrays.irfs.dimensionNames, ["sample", "shock", "horizon", "observable"]);
+ * assert.equal(layout.arrays.theta.path, "nk/theta.zarr");
+ * assert.equal(layout.arrays.theta.chunks[0], layout.chunkSamples);
+ * ```
+ */
+export function worldLayout(worldId: string, options: WorldLayoutOptions): WorldLayout {
+  if (typeof worldId !== "string" || !NAME.test(worldId)) {
+    throw new TypeError(`Invalid world id "${worldId}": expected letters, digits, "_" or "-"`);
+  }
+  const { nSamples, T, H, nShocks, nParams } = options;
+  const nObs = options.nObs ?? 3;
+  checkCount("nSamples", nSamples, 1);
+  checkCount("T", T, 1);
+  checkCount("H", H, 0);
+  checkCount("nShocks", nShocks, 0);
+  checkCount("nParams", nParams, 0);
+  checkCount("nObs", nObs, 1);
+  const zarrFormat = options.zarrFormat ?? 3;
+  if (zarrFormat !== 2 && zarrFormat !== 3) {
+    throw new RangeError(`Invalid zarrFormat: ${zarrFormat}, expected 2 or 3`);
+  }
+  const fields = options.metadataFields ?? [];
+  const seen = new Set<string>();
+  for (const field of fields) {
+    if (typeof field.name !== "string" || !/^[A-Za-z0-9_]+$/.test(field.name)) {
+      throw new TypeError(
+        `Invalid metadata field name "${field.name}": expected letters, digits or "_"`,
+      );
+    }
+    if (seen.has(field.name)) throw new TypeError(`Duplicate metadata field "${field.name}"`);
+    seen.add(field.name);
+    dataTypeInfo(field.dtype);
+    if (field.dims.length !== field.shape.length) {
+      throw new TypeError(
+        `Invalid metadata field "${field.name}": ${field.dims.length} dims for ${field.shape.length} axes`,
+      );
+    }
+    for (const n of field.shape) checkCount(`shape of metadata field "${field.name}"`, n, 0);
+  }
+  const labels = options.labels ?? {};
+  const observables = labels.observables ?? (nObs === 3 ? CANONICAL_OBSERVABLES : undefined);
+  checkLabels("observable", observables, nObs);
+  checkLabels("shock", labels.shocks, nShocks);
+  checkLabels("parameter", labels.params, nParams);
+
+  const sampleBytes = [T * nObs * 4, nShocks * (H + 1) * nObs * 4, T * nShocks * 4, nParams * 4];
+  for (const field of fields) {
+    sampleBytes.push(field.shape.reduce((a, b) => a * b, 1) * dataTypeInfo(field.dtype).itemSize);
+  }
+  const chunkSamples = options.chunkSamples ??
+    defaultChunkSamples(Math.max(...sampleBytes), { nSamples });
+  checkCount("chunkSamples", chunkSamples, 1);
+
+  const base = { world_id: worldId };
+  const withLabels = (extra: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) out[k] = [...(v as string[])];
+    return out;
+  };
+  const common = { chunkSamples, dtype: "float32" as const, zarrFormat };
+  const arrays: Record<MainArrayName, ArraySpec> = {
+    trajectories: arraySpec(`${worldId}/trajectories.zarr`, {
+      ...common,
+      shape: [nSamples, T, nObs],
+      dimensionNames: ["sample", "time", "observable"],
+      attributes: withLabels({ observables }),
+    }),
+    irfs: arraySpec(`${worldId}/irfs.zarr`, {
+      ...common,
+      shape: [nSamples, nShocks, H + 1, nObs],
+      dimensionNames: ["sample", "shock", "horizon", "observable"],
+      attributes: {
+        ...withLabels({ shocks: labels.shocks, observables }),
+        irf_convention: options.irfConvention ?? IRF_CONVENTION,
+      },
+    }),
+    shocks: arraySpec(`${worldId}/shocks.zarr`, {
+      ...common,
+      shape: [nSamples, T, nShocks],
+      dimensionNames: ["sample", "time", "shock"],
+      attributes: {
+        ...withLabels({ shocks: labels.shocks }),
+        units: "N(0, 1) standard deviations",
+      },
+    }),
+    theta: arraySpec(`${worldId}/theta.zarr`, {
+      ...common,
+      shape: [nSamples, nParams],
+      dimensionNames: ["sample", "param"],
+      attributes: { ...withLabels({ params: labels.params }), units: "natural" },
+    }),
+  };
+  const metadata: Record<string, ArraySpec> = {};
+  for (const field of fields) {
+    metadata[field.name] = arraySpec(`${worldId}/metadata.zarr/${field.name}`, {
+      shape: [nSamples, ...field.shape],
+      chunkSamples,
+      dtype: field.dtype,
+      zarrFormat,
+      dimensionNames: ["sample", ...field.dims],
+      attributes: { ...base, description: field.description },
+    });
+  }
+  return {
+    worldId,
+    nSamples,
+    chunkSamples,
+    zarrFormat,
+    root: { path: "", zarrFormat, attributes: {} },
+    group: { path: worldId, zarrFormat, attributes: { ...base, ...(options.attributes ?? {}) } },
+    metadataGroup: { path: `${worldId}/metadata.zarr`, zarrFormat, attributes: { ...base } },
+    arrays,
+    metadata,
+  };
+}
+
+/**
+ * Every array of a layout: the four main arrays, then the metadata arrays.
+ *
+ * @param layout The layout.
+ * @returns The array specs, in a fixed order.
+ *
+ * @example Count the arrays
+ * ```ts
+ * import { layoutArrays, worldLayout } from "./world_layout.ts";
+ * import assert from "node:assert/strict";
+ * const layout = worldLayout("zlb", {
+ *   nSamples: 10, T: 20, H: 5, nShocks: 3, nParams: 4,
+ *   metadataFields: [{ name: "binding_flags", dtype: "uint8", shape: [20], dims: ["time"], description: "ZLB binds" }],
+ * });
+ * assert.deepEqual(layoutArrays(layout).map((a) => a.path).at(-1), "zlb/metadata.zarr/binding_flags");
+ * ```
+ */
+export function layoutArrays(layout: WorldLayout): ArraySpec[] {
+  return [...MAIN_ARRAYS.map((name) => layout.arrays[name]), ...Object.values(layout.metadata)];
+}
+
+/**
+ * Write the metadata of every group and array of a world (the root group
+ * only if the store has none yet). Chunks are written separately.
+ *
+ * @param store The store.
+ * @param layout The layout.
+ * @returns When everything is written.
+ *
+ * @example Write a world's metadata
+ * ```ts
+ * import { worldLayout, writeLayoutMetadata } from "./world_layout.ts";
+ * import { MemoryStore } from "../store/memory_store.ts";
+ * import assert from "node:assert/strict";
+ * const store = new MemoryStore();
+ * await writeLayoutMetadata(store, worldLayout("var", { nSamples: 5, T: 10, H: 4, nShocks: 3, nParams: 12 }));
+ * assert.ok((await store.list()).includes("var/irfs.zarr/zarr.json"));
+ * assert.ok((await store.list()).includes("var/metadata.zarr/zarr.json"));
+ * ```
+ */
+export async function writeLayoutMetadata(store: ByteStore, layout: WorldLayout): Promise<void> {
+  if (await readGroupSpec(store, "") === undefined) await writeGroupMetadata(store, layout.root);
+  await Promise.all([
+    writeGroupMetadata(store, layout.group),
+    writeGroupMetadata(store, layout.metadataGroup),
+    ...layoutArrays(layout).map((spec) => writeArrayMetadata(store, spec)),
+  ]);
+}
