@@ -303,3 +303,41 @@ Deno.test("generate CLI: config file values apply and flags override them", asyn
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a run interrupted after manifest.json was written is completed by --resume / finalize", async () => {
+  const dir = await tempDir();
+  try {
+    const base = {
+      worlds: "nk",
+      n_samples: 40,
+      T: 8,
+      H: 2,
+      chunk_samples: 10,
+      workers: 1,
+      output: dir,
+    };
+    // A sharded run + finalize, then put a ledger file back as if the clean-up was cut off.
+    await generateDataset(resolveConfig([{ ...base, shard: "0/1" }], 1));
+    const run = await Deno.readFile(`${dir}/.ume/run.json`);
+    const done = await Deno.readFile(`${dir}/.ume/done/nk/0.json`);
+    await finalizeDataset(dir, { createdAt: CREATED });
+    const before = await readTree(dir);
+    await Deno.mkdir(`${dir}/.ume/done/nk`, { recursive: true });
+    await Deno.writeFile(`${dir}/.ume/run.json`, run);
+    await Deno.writeFile(`${dir}/.ume/done/nk/0.json`, done);
+    assert.equal((await validateDataset(dir)).ok, false);
+    const s = await generateDataset(resolveConfig([{ ...base, resume: true }], 1));
+    assert.equal(s.finalized, true);
+    assert.equal(s.worlds[0].samplesGenerated, 0);
+    assert.deepEqual(await readTree(dir), before);
+    assert.equal((await validateDataset(dir)).ok, true);
+    // Same for finalize.
+    await Deno.mkdir(`${dir}/.ume/done/nk`, { recursive: true });
+    await Deno.writeFile(`${dir}/.ume/run.json`, run);
+    const f = await finalizeDataset(dir);
+    assert.equal(f.finalized, true);
+    assert.deepEqual(await readTree(dir), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -183,7 +183,7 @@ async function preflight(
   store: ByteStore,
   config: GenerateConfig,
   record: RunRecord,
-): Promise<RunRecord> {
+): Promise<RunRecord & { complete?: boolean }> {
   let existing: string[];
   try {
     existing = await store.list("");
@@ -208,6 +208,13 @@ async function preflight(
     } else {
       const previous = await readRunRecord(store).catch(() => undefined);
       const complete = existing.includes(MANIFEST_KEY);
+      if (
+        complete && config.resume && previous && previous.config_hash === record.config_hash
+      ) {
+        // Interrupted after manifest.json was written, before the ledger was
+        // deleted: only the clean-up is left.
+        return { ...previous, complete: true };
+      }
       if (complete) {
         throw new UsageError(
           `Output ${config.output} already holds a complete dataset (manifest.json): pass --overwrite to replace it, or choose another --output`,
@@ -321,7 +328,8 @@ export async function generateDataset(
   // Plan, shard, and skip what a previous run already wrote and verified.
   const planned: ChunkTask[] = [];
   for (const s of settings) planned.push(...planWorld(s.world, s.nSamples, s.chunkSamples));
-  const mine = shardTasks(planned, config.shard);
+  // Complete already (only the clean-up was cut off): nothing to generate.
+  const mine = run.complete ? [] : shardTasks(planned, config.shard);
   const ledgers = new Map<WorldId, Map<number, LedgerEntry>>();
   for (const s of settings) ledgers.set(s.world, await readLedger(store, s.world));
   const todo: ChunkTask[] = [];
@@ -402,7 +410,9 @@ export async function generateDataset(
   }
 
   let splitSizes = new Map<WorldId, Record<string, number>>();
-  if (!config.shard) {
+  if (run.complete) {
+    await deleteLedger(store);
+  } else if (!config.shard) {
     const t = performance.now();
     splitSizes = await finalizeWorlds(store, config, settings, layouts, ledgers, run, options);
     times.finalize += (performance.now() - t) / 1000;
@@ -490,6 +500,20 @@ export async function finalizeDataset(
   }
   const { config, settings } = settingsFromRun(run);
   config.output = output;
+  if (await store.get(MANIFEST_KEY)) {
+    // A finalize interrupted after manifest.json was written: finish the clean-up.
+    const ledgers = await Promise.all(settings.map((s) => readLedger(store, s.world)));
+    await deleteLedger(store);
+    return {
+      output,
+      finalized: true,
+      seconds: (performance.now() - started) / 1000,
+      samplesPerSecond: 0,
+      rawMBPerSecond: 0,
+      stageSeconds: emptyTimes(),
+      worlds: settings.map((s, i) => worldSummary(s, ledgers[i], undefined, 0, undefined)),
+    };
+  }
   // Every shard has finished: drop temp files of writes cut off by a crash.
   if (store instanceof LocalStore) await store.removeTempFiles();
   const emit = options.onProgress ?? (() => {});
