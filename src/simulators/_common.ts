@@ -172,3 +172,20 @@ export function irfStateSpace(
   }
   return out;
 }
+
+/**
+ * The IRFs of every shock, `(nk, H + 1, ny)`: `irfStateSpace` for k = 0..nk-1.
+ *
+ * @param ss The state space.
+ * @param shockSize Size in s.d. units.
+ * @param H Horizon.
+ * @returns The IRFs, shock-major.
+ */
+export function allIrfsStateSpace(ss: StateSpace, shockSize: number, H: number): Float64Array {
+  const block = (H + 1) * ss.ny;
+  const irfs = new Float64Array(ss.nk * block);
+  for (let k = 0; k < ss.nk; k++) {
+    irfStateSpace(ss, k, shockSize, H, irfs.subarray(k * block, (k + 1) * block));
+  }
+  return irfs;
+}

@@ -16,6 +16,7 @@
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
 import {
+  allIrfsStateSpace,
   drawShocks,
   irfStateSpace,
   rejectionSample,
@@ -332,11 +333,7 @@ export const lssWorld: WorldAdapter = {
     const ss = lssStateSpace(draw.theta);
     const shocks = drawShocks(sampleSeed, WORLD, 0, T, NK);
     const trajectories = simulateStateSpace(ss, shocks, T);
-    const irfs = new Float64Array(NK * (H + 1) * NY);
-    const size = lssWorld.shocks.irfShockSize;
-    for (let k = 0; k < NK; k++) {
-      irfStateSpace(ss, k, size, H, irfs.subarray(k * (H + 1) * NY, (k + 1) * (H + 1) * NY));
-    }
+    const irfs = allIrfsStateSpace(ss, lssWorld.shocks.irfShockSize, H);
     return {
       theta: draw.theta,
       shocks,

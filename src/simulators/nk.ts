@@ -15,6 +15,7 @@
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
 import {
+  allIrfsStateSpace,
   drawShocks,
   drawUniformTheta,
   irfStateSpace,
@@ -238,11 +239,7 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
   const ss = nkStateSpace(sol);
   const shocks = drawShocks(sampleSeed, WORLD_ID, 0, T, N_SHOCKS);
   const trajectories = simulateStateSpace(ss, shocks, T);
-  const block = (H + 1) * N_CANONICAL;
-  const irfs = new Float64Array(N_SHOCKS * block);
-  for (let k = 0; k < N_SHOCKS; k++) {
-    irfStateSpace(ss, k, 1, H, irfs.subarray(k * block, (k + 1) * block));
-  }
+  const irfs = allIrfsStateSpace(ss, 1, H);
   return {
     theta,
     shocks,

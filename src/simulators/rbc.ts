@@ -20,6 +20,7 @@
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
 import {
+  allIrfsStateSpace,
   drawShocks,
   drawUniformTheta,
   irfStateSpace,
@@ -450,17 +451,7 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
   const ss = buildStateSpace(p, s, false);
   const shocks = drawShocks(sampleSeed, WORLD_ID, 0, T, N_SHOCKS);
   const trajectories = simulateStateSpace(ss, shocks, T);
-  const block = (H + 1) * N_CANONICAL;
-  const irfs = new Float64Array(N_SHOCKS * block);
-  for (let k = 0; k < N_SHOCKS; k++) {
-    irfStateSpace(
-      ss,
-      k,
-      rbcWorld.shocks.irfShockSize,
-      H,
-      irfs.subarray(k * block, (k + 1) * block),
-    );
-  }
+  const irfs = allIrfsStateSpace(ss, rbcWorld.shocks.irfShockSize, H);
   return {
     theta,
     shocks,
