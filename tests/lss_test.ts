@@ -254,6 +254,11 @@ Deno.test("lssWorld metadata matches metadataFields and the eigen oracle", () =>
     }
   }
   // Rare out-of-bounds draws are rejected and counted (about 0.25% of samples).
+  for (let seed = 600; !sawRejection && seed < 20_000; seed++) {
+    const s = lssWorld.generateSample(seed, 2, 0);
+    assert.equal(s.metadata.n_rejections, s.nRejections);
+    sawRejection = s.nRejections > 0;
+  }
   assert.ok(sawRejection);
 });
 

@@ -302,7 +302,7 @@ export const RNG_KEYING = "SplitMix64(sample_seed, fnv1a32(world_id), attempt, s
 /** How uniforms and normals are drawn (see `Xoshiro128` in `src/numeric/rng.ts`). */
 export const RNG_NORMAL: string =
   "uniform: 53 bits from two uint32 outputs ((a >>> 5) * 2^26 + (b >>> 6)) / 2^53; " +
-  "normal: Box-Muller, pairs (cos, then sin)";
+  "normal: Marsaglia polar method on 32-bit uniforms u, v = x / 2^31 - 1, pairs (u, then v)";
 
 /** Dimension names of the main arrays. */
 export const MAIN_DIMENSIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
