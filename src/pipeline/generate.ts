@@ -9,14 +9,13 @@ import type { ByteStore } from "../store/byte_store.ts";
 import { openStore } from "../store/open_store.ts";
 import { LocalStore } from "../store/local_store.ts";
 import { getSimulator } from "../simulators/registry.ts";
-import type { SplitStats, WorldId } from "../simulators/types.ts";
+import type { WorldId } from "../simulators/types.ts";
 import { buildSplits, splitsToJson } from "../splits.ts";
 import { configHash } from "../manifest/hashing.ts";
 import { ManifestGenerator } from "../manifest/manifest_generator.ts";
 import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
 import type { ManifestArrayInput } from "../manifest/mapping.ts";
 import { sha256Hex } from "../zarr/digest.ts";
-import { readSamples } from "../zarr/read_samples.ts";
 import { chunkCount } from "../zarr/chunk.ts";
 import { layoutArrays, type WorldLayout, writeLayoutMetadata } from "../zarr/world_layout.ts";
 import { type ChunkTaskResult, runChunkTask, type StageTimes } from "./chunk_task.ts";
@@ -33,6 +32,7 @@ import {
 import { type ChunkTask, planWorld, shardTasks } from "./plan.ts";
 import type { ProgressListener } from "./progress.ts";
 import { runPool } from "./worker_pool.ts";
+import { readSplitStats } from "./split_stats.ts";
 import { layoutForWorld, resolveWorldSettings, type WorldSettings } from "./world_plan.ts";
 
 /** Options of {@link generateDataset} and {@link finalizeDataset}. */
@@ -586,31 +586,6 @@ function compactRanges(values: number[]): string {
     i = j + 1;
   }
   return parts.length > 8 ? `${parts.slice(0, 8).join(", ")}, ...` : parts.join(", ");
-}
-
-/**
- * Split statistics of every sample of a world, from the stored theta and
- * scalar metadata (exactly what `validate` will see).
- *
- * @param store The dataset store.
- * @param layout The world layout.
- * @returns One entry per sample.
- */
-export async function readSplitStats(store: ByteStore, layout: WorldLayout): Promise<SplitStats[]> {
-  const world = getSimulator(layout.worldId);
-  const theta = await readSamples(store, layout.arrays.theta);
-  const nParams = layout.arrays.theta.shape[1];
-  const scalars: [string, ArrayLike<number>][] = [];
-  for (const [name, spec] of Object.entries(layout.metadata)) {
-    if (spec.shape.length === 1) scalars.push([name, await readSamples(store, spec)]);
-  }
-  const stats: SplitStats[] = new Array(layout.nSamples);
-  const meta: Record<string, number> = {};
-  for (let i = 0; i < layout.nSamples; i++) {
-    for (const [name, values] of scalars) meta[name] = values[i];
-    stats[i] = world.splitStats(theta.subarray(i * nParams, (i + 1) * nParams), meta);
-  }
-  return stats;
 }
 
 const encoder = new TextEncoder();

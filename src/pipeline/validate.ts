@@ -9,7 +9,7 @@ import type { ByteStore } from "../store/byte_store.ts";
 import { openStore } from "../store/open_store.ts";
 import { keyedStream } from "../numeric/rng.ts";
 import { getSimulator, isWorldId } from "../simulators/registry.ts";
-import type { SplitStats, WorldAdapter, WorldId } from "../simulators/types.ts";
+import type { WorldAdapter, WorldId } from "../simulators/types.ts";
 import { checkSplits, parseSplitsJson } from "../splits.ts";
 import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
 import { splitInfoFromManifest } from "../manifest/mapping.ts";
@@ -27,6 +27,7 @@ import { UsageError } from "./config.ts";
 import { LEDGER_PREFIX } from "./ledger.ts";
 import type { ProgressListener } from "./progress.ts";
 import { layoutForWorld, type WorldSettings } from "./world_plan.ts";
+import { readSplitStats } from "./split_stats.ts";
 import { ChunkBuffer } from "../zarr/chunk.ts";
 
 /** One failed check. */
@@ -191,8 +192,10 @@ function metadataDocKeys(layout: WorldLayout): Set<string> {
 }
 
 interface WorldData {
-  theta?: Float32Array;
-  scalars: Map<string, NumericArray>;
+  /** Sum of the stored n_rejections metadata (undefined if the world has none). */
+  rejections?: number;
+  /** Whether theta and every scalar metadata chunk decoded cleanly (split statistics readable). */
+  statsReadable: boolean;
 }
 
 async function checkWorldChunks(
@@ -208,7 +211,7 @@ async function checkWorldChunks(
   const world = layout.worldId;
   const present = new Set(await store.list(`${world}/`));
   const allowed = metadataDocKeys(layout);
-  const data: WorldData = { scalars: new Map() };
+  const data: WorldData = { statsReadable: true };
   const bounds = adapter?.params.bounds.map(([lo, hi]) =>
     [Math.fround(lo), Math.fround(hi)] as const
   );
@@ -225,13 +228,10 @@ async function checkWorldChunks(
     const perSample = sampleSize(spec);
     const info = dataTypeInfo(spec.dtype);
     const isTheta = spec.path === layout.arrays.theta.path;
-    const keepScalar = spec.shape.length === 1 && spec.path.startsWith(`${world}/metadata.zarr/`);
-    const keep: NumericArray | undefined = isTheta
-      ? (data.theta = new Float32Array(spec.shape[0] * perSample))
-      : keepScalar
-      ? info.allocate(spec.shape[0])
-      : undefined;
-    if (keepScalar) data.scalars.set(rel.slice("metadata.zarr/".length), keep!);
+    const isScalar = spec.shape.length === 1 && spec.path.startsWith(`${world}/metadata.zarr/`);
+    const isRejections = spec.path === layout.metadata.n_rejections?.path;
+    if (isRejections) data.rejections = 0;
+    const neededForStats = isTheta || isScalar;
     let next = 0;
     const run = async (): Promise<void> => {
       while (next < n) {
@@ -252,6 +252,7 @@ async function checkWorldChunks(
         });
         if (!bytes) {
           c.add("chunk-present", key, "Chunk is missing", world);
+          if (neededForStats) data.statsReadable = false;
           continue;
         }
         counters.chunks++;
@@ -269,15 +270,20 @@ async function checkWorldChunks(
             `SHA-256 mismatch: stored bytes hash to ${got}, manifest says ${want}`,
             world,
           );
+          if (neededForStats) data.statsReadable = false;
           continue;
         }
-        if (!metaOk) continue;
+        if (!metaOk) {
+          if (neededForStats) data.statsReadable = false;
+          continue;
+        }
         let values: NumericArray;
         try {
           c.ran("chunk-decode");
           values = await decodeChunk(spec, bytes);
         } catch (e) {
           c.add("chunk-decode", key, `Cannot decode chunk: ${(e as Error).message}`, world);
+          if (neededForStats) data.statsReadable = false;
           continue;
         }
         const start = ci * spec.chunks[0];
@@ -298,7 +304,9 @@ async function checkWorldChunks(
             }
           }
         }
-        if (keep) keep.set(values.subarray(0, used), start * perSample);
+        if (isRejections) {
+          for (let j = 0; j < used; j++) data.rejections! += values[j];
+        }
         if (isTheta && bounds) {
           c.ran("theta-bounds");
           for (let j = 0; j < used; j++) {
@@ -339,35 +347,30 @@ async function checkWorldChunks(
   return data;
 }
 
-function checkSplitsOf(
+async function checkSplitsOf(
+  store: ByteStore,
   m: Manifest,
-  world: WorldId,
+  layout: WorldLayout,
   adapter: WorldAdapter,
   data: WorldData,
-  text: string | undefined,
   c: Collector,
-): void {
+): Promise<void> {
+  const world = layout.worldId;
   const key = `${world}/splits.json`;
   c.ran("splits");
-  if (text === undefined) {
+  const bytes = await store.get(key);
+  if (bytes === undefined) {
     c.add("splits", key, "splits.json is missing", world);
     return;
   }
-  if (!data.theta) return;
+  // Damaged theta/metadata chunks are reported already; statistics need them intact.
+  if (!data.statsReadable) return;
   let indices: Record<string, Uint32Array>;
   try {
-    indices = parseSplitsJson(text);
+    indices = parseSplitsJson(decoder.decode(bytes));
   } catch (e) {
     c.add("splits", key, (e as Error).message, world);
     return;
-  }
-  const n = m.simulators[world].n_samples;
-  const nParams = adapter.params.names.length;
-  const stats: SplitStats[] = new Array(n);
-  const meta: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    for (const [name, values] of data.scalars) meta[name] = values[i];
-    stats[i] = adapter.splitStats(data.theta.subarray(i * nParams, (i + 1) * nParams), meta);
   }
   let info;
   try {
@@ -376,7 +379,9 @@ function checkSplitsOf(
     c.add("splits", `manifest.json#/simulators/${world}/splits`, (e as Error).message, world);
     return;
   }
+  const stats = await readSplitStats(store, layout);
   const sliceRule = m.simulators[world].slice_rule;
+  const n = m.simulators[world].n_samples;
   for (const v of checkSplits(indices, { stats, sliceRule, info, n })) {
     c.add("splits", `${key}#${v.path}`, v.message, world);
   }
@@ -575,20 +580,10 @@ export async function validateDataset(
       );
     }
     const data = await checkWorldChunks(store, layout, mw, adapter, c, options, progress, counters);
-    const splitsBytes = await store.get(`${w}/splits.json`);
-    checkSplitsOf(
-      manifest,
-      w,
-      adapter,
-      data,
-      splitsBytes ? decoder.decode(splitsBytes) : undefined,
-      c,
-    );
-    const rej = data.scalars.get("n_rejections");
-    if (rej) {
+    await checkSplitsOf(store, manifest, layout, adapter, data, c);
+    if (data.rejections !== undefined && data.statsReadable) {
       c.ran("rejections");
-      let total = 0;
-      for (let i = 0; i < rej.length; i++) total += rej[i];
+      const total = data.rejections;
       if (total !== mw.rejections?.total) {
         c.add(
           "rejections",

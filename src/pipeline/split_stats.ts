@@ -1,0 +1,62 @@
+/**
+ * Split statistics of every sample of a world, read chunk by chunk from the
+ * stored theta and scalar metadata (exactly what `validate` sees), so memory
+ * stays at one chunk of each array plus the statistics themselves.
+ *
+ * @module
+ */
+
+import type { ByteStore } from "../store/byte_store.ts";
+import { getSimulator } from "../simulators/registry.ts";
+import type { SplitStats } from "../simulators/types.ts";
+import { chunkCount, chunkRange } from "../zarr/chunk.ts";
+import { readSamples } from "../zarr/read_samples.ts";
+import type { WorldLayout } from "../zarr/world_layout.ts";
+
+/**
+ * Read the split statistics of every sample of a world.
+ *
+ * @param store The dataset store.
+ * @param layout The world layout.
+ * @returns One entry per sample, in sample order.
+ * @throws {Error} If a theta or scalar metadata chunk is missing or corrupt.
+ *
+ * @example Statistics of a generated world
+ * ```ts
+ * import { readSplitStats } from "./split_stats.ts";
+ * import { generateDataset } from "./generate.ts";
+ * import { resolveConfig } from "./config.ts";
+ * import { layoutForWorld } from "./world_plan.ts";
+ * import { MemoryStore } from "../store/memory_store.ts";
+ * import assert from "node:assert/strict";
+ * const store = new MemoryStore();
+ * await generateDataset(resolveConfig([{ worlds: "nk", n_samples: 12, T: 4, H: 1, chunk_samples: 5 }], 1), { store });
+ * const layout = layoutForWorld({ world: "nk", seed: 42, nSamples: 12, T: 4, H: 1, chunkSamples: 5, zarrFormat: 3 });
+ * const stats = await readSplitStats(store, layout);
+ * assert.equal(stats.length, 12);
+ * assert.ok(stats[0].slice >= 1.05 && stats[0].slice <= 3.5); // phi_pi
+ * ```
+ */
+export async function readSplitStats(store: ByteStore, layout: WorldLayout): Promise<SplitStats[]> {
+  const world = getSimulator(layout.worldId);
+  const thetaSpec = layout.arrays.theta;
+  const nParams = thetaSpec.shape[1];
+  const scalarSpecs = Object.entries(layout.metadata).filter(([, spec]) => spec.shape.length === 1);
+  const stats: SplitStats[] = new Array(layout.nSamples);
+  const meta: Record<string, number> = {};
+  for (let c = 0; c < chunkCount(thetaSpec); c++) {
+    const range = chunkRange(thetaSpec, c);
+    const theta = await readSamples(store, thetaSpec, { range });
+    const scalars = await Promise.all(
+      scalarSpecs.map(async ([name, spec]) =>
+        [name, await readSamples(store, spec, { range })] as const
+      ),
+    );
+    for (let i = range[0]; i < range[1]; i++) {
+      const j = i - range[0];
+      for (const [name, values] of scalars) meta[name] = values[j];
+      stats[i] = world.splitStats(theta.subarray(j * nParams, (j + 1) * nParams), meta);
+    }
+  }
+  return stats;
+}
