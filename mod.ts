@@ -131,6 +131,8 @@ export type {
   SplitExpectation,
   SplitInfo,
   SplitResult,
+  SplitStatsColumns,
+  SplitStatsInput,
   SplitViolation,
 } from "./src/splits.ts";
 

@@ -48,6 +48,46 @@ export const SPLIT_STREAM: Readonly<{ key: string; attempt: number; streamId: nu
 /** Tolerance used when comparing fractions that must sum to 1. */
 const SUM_TOLERANCE = 1e-9;
 
+/**
+ * Split statistics of many samples, one column each: 24 bytes per sample
+ * (an array of {@link SplitStats} objects costs several times that).
+ */
+export interface SplitStatsColumns {
+  /** Slice statistic per sample. */
+  slice: Float64Array;
+  /** Corner persistence statistic per sample. */
+  persistence: Float64Array;
+  /** Corner volatility statistic per sample. */
+  volatility: Float64Array;
+}
+
+/** Split statistics in either form: one object per sample, or columns. */
+export type SplitStatsInput = readonly SplitStats[] | SplitStatsColumns;
+
+function toColumns(stats: SplitStatsInput): SplitStatsColumns {
+  if (!Array.isArray(stats)) {
+    const c = stats as SplitStatsColumns;
+    if (c.persistence.length !== c.slice.length || c.volatility.length !== c.slice.length) {
+      throw new RangeError("Split statistics columns have different lengths");
+    }
+    return c;
+  }
+  const list = stats as readonly SplitStats[];
+  const n = list.length;
+  const out = {
+    slice: new Float64Array(n),
+    persistence: new Float64Array(n),
+    volatility: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const s = list[i];
+    out.slice[i] = typeof s?.slice === "number" ? s.slice : NaN;
+    out.persistence[i] = typeof s?.persistence === "number" ? s.persistence : NaN;
+    out.volatility[i] = typeof s?.volatility === "number" ? s.volatility : NaN;
+  }
+  return out;
+}
+
 /** Options of {@link buildSplits}. */
 export interface BuildSplitsOptions {
   /** Seed of the random shuffle (a non-negative safe integer). */
@@ -104,7 +144,7 @@ export interface SplitViolation {
 /** The reference a stored split is checked against, see {@link checkSplits}. */
 export interface SplitExpectation {
   /** Split statistics of every sample, in sample order. */
-  stats: readonly SplitStats[];
+  stats: SplitStatsInput;
   /** The world's slice rule. */
   sliceRule: SliceRule;
   /** The recorded construction (from the manifest). */
@@ -157,7 +197,7 @@ export function empiricalQuantile(values: ArrayLike<number>, p: number): number 
   if (!(p >= 0 && p <= 1)) {
     throw new RangeError(`Quantile probability must lie in [0, 1]: got ${p}`);
   }
-  const x = Float64Array.from(values).sort();
+  const x = (values instanceof Float64Array ? values.slice() : Float64Array.from(values)).sort();
   if (Number.isNaN(x[m - 1])) throw new RangeError("Cannot compute a quantile: values contain NaN");
   const virtualIndex = (m - 1) * p;
   const lo = Math.floor(virtualIndex);
@@ -251,20 +291,20 @@ function checkOptions(
   }
 }
 
-function checkStats(stats: readonly SplitStats[]): void {
-  if (stats.length === 0) throw new RangeError("Cannot build splits: no samples (stats is empty)");
-  if (stats.length > 0xffffffff) {
-    throw new RangeError(`Cannot build splits: too many samples (${stats.length})`);
+function checkStats(stats: SplitStatsColumns): void {
+  const n = stats.slice.length;
+  if (n === 0) throw new RangeError("Cannot build splits: no samples (stats is empty)");
+  if (n > 0xffffffff) {
+    throw new RangeError(`Cannot build splits: too many samples (${n})`);
   }
-  for (let i = 0; i < stats.length; i++) {
-    const s = stats[i];
-    if (
-      !Number.isFinite(s?.slice) || !Number.isFinite(s?.persistence) ||
-      !Number.isFinite(s?.volatility)
-    ) {
+  for (let i = 0; i < n; i++) {
+    const slice = stats.slice[i],
+      persistence = stats.persistence[i],
+      volatility = stats.volatility[i];
+    if (!Number.isFinite(slice) || !Number.isFinite(persistence) || !Number.isFinite(volatility)) {
       throw new RangeError(
-        `Split statistics of sample ${i} are not finite: slice=${s?.slice}, ` +
-          `persistence=${s?.persistence}, volatility=${s?.volatility}`,
+        `Split statistics of sample ${i} are not finite: slice=${slice}, ` +
+          `persistence=${persistence}, volatility=${volatility}`,
       );
     }
   }
@@ -278,38 +318,45 @@ interface Assignment {
 
 /** The split code (index into `splitNames`) of every sample. */
 function assign(
-  stats: readonly SplitStats[],
+  stats: SplitStatsColumns,
   sliceRule: SliceRule,
   seed: number,
   fractions: Readonly<Record<string, number>>,
   cornerQuantile: number,
 ): Assignment {
-  const n = stats.length;
+  const n = stats.slice.length;
   const nRandom = Object.keys(fractions).length;
   const sliceCode = nRandom;
   const cornerCode = nRandom + 1;
   const owner = new Uint8Array(n);
-  const rest: number[] = [];
+  let nRest = 0;
   for (let i = 0; i < n; i++) {
-    if (inSlice(stats[i].slice, sliceRule)) owner[i] = sliceCode;
-    else rest.push(i);
+    if (inSlice(stats.slice[i], sliceRule)) owner[i] = sliceCode;
+    else nRest++;
   }
+  const rest = new Uint32Array(nRest);
+  for (let i = 0, k = 0; i < n; i++) if (owner[i] !== sliceCode) rest[k++] = i;
   let persistenceThreshold: number | null = null;
   let volatilityThreshold: number | null = null;
-  const pool: number[] = [];
-  if (rest.length > 0) {
-    persistenceThreshold = empiricalQuantile(rest.map((i) => stats[i].persistence), cornerQuantile);
-    volatilityThreshold = empiricalQuantile(rest.map((i) => stats[i].volatility), cornerQuantile);
+  let nPool = 0;
+  const pool = new Uint32Array(nRest);
+  if (nRest > 0) {
+    const column = new Float64Array(nRest);
+    for (let k = 0; k < nRest; k++) column[k] = stats.persistence[rest[k]];
+    persistenceThreshold = empiricalQuantile(column, cornerQuantile);
+    for (let k = 0; k < nRest; k++) column[k] = stats.volatility[rest[k]];
+    volatilityThreshold = empiricalQuantile(column, cornerQuantile);
     for (const i of rest) {
-      const s = stats[i];
-      if (s.persistence >= persistenceThreshold && s.volatility >= volatilityThreshold) {
+      if (
+        stats.persistence[i] >= persistenceThreshold && stats.volatility[i] >= volatilityThreshold
+      ) {
         owner[i] = cornerCode;
       } else {
-        pool.push(i);
+        pool[nPool++] = i;
       }
     }
   }
-  const perm = Uint32Array.from(pool);
+  const perm = pool.subarray(0, nPool);
   const rng = keyedStream(seed, SPLIT_STREAM.key, SPLIT_STREAM.attempt, SPLIT_STREAM.streamId);
   for (let i = perm.length - 1; i > 0; i--) {
     const j = rng.integer(0, i);
@@ -357,15 +404,16 @@ function assign(
  * ```
  */
 export function buildSplits(
-  stats: readonly SplitStats[],
+  statsInput: SplitStatsInput,
   sliceRule: SliceRule,
   options: BuildSplitsOptions,
 ): SplitResult {
   const fractions = { ...(options.fractions ?? STANDARD_FRACTIONS) };
   const cornerQuantile = options.cornerQuantile ?? DEFAULT_CORNER_QUANTILE;
   checkOptions(sliceRule, options.seed, fractions, cornerQuantile);
+  const stats = toColumns(statsInput);
   checkStats(stats);
-  const n = stats.length;
+  const n = stats.slice.length;
   const a = assign(stats, sliceRule, options.seed, fractions, cornerQuantile);
   const names = splitNames(fractions);
   const counts = new Array<number>(names.length).fill(0);
@@ -444,14 +492,16 @@ export function checkSplits(
   indices: Readonly<Record<string, ArrayLike<number>>>,
   expected: SplitExpectation,
 ): SplitViolation[] {
-  const { stats, sliceRule, info } = expected;
-  const n = expected.n ?? stats.length;
+  const { sliceRule, info } = expected;
+  const stats = toColumns(expected.stats);
+  const nStats = stats.slice.length;
+  const n = expected.n ?? nStats;
   const out: SplitViolation[] = [];
   const add = (path: string, message: string): void => {
     out.push({ path, message });
   };
 
-  if (stats.length !== n) add("", `Expected ${n} split statistics, got ${stats.length}`);
+  if (nStats !== n) add("", `Expected ${n} split statistics, got ${nStats}`);
   if (info.n !== n) add("/info/n", `Recorded n is ${info.n}, expected ${n}`);
   const fractions = info.fractions ?? {};
   const names = splitNames(fractions);
@@ -533,7 +583,7 @@ export function checkSplits(
       }
     }
   }
-  if (reference !== undefined && stats.length === n) {
+  if (reference !== undefined && nStats === n) {
     if (!sameNumber(info.persistenceThreshold, reference.persistenceThreshold)) {
       add(
         "/info/persistence_threshold",
@@ -654,7 +704,9 @@ function escapePointer(token: string): string {
  */
 export function splitsToJson(indices: Readonly<Record<string, ArrayLike<number>>>): string {
   const lines = Object.entries(indices).map(([name, list]) =>
-    `  ${JSON.stringify(name)}: [${Array.from(list).join(",")}]`
+    `  ${JSON.stringify(name)}: [${
+      (ArrayBuffer.isView(list) ? list as Uint32Array : Uint32Array.from(list)).join(",")
+    }]`
   );
   return lines.length === 0 ? "{}\n" : `{\n${lines.join(",\n")}\n}\n`;
 }

@@ -8,7 +8,7 @@
 
 import type { ByteStore } from "../store/byte_store.ts";
 import { getSimulator } from "../simulators/registry.ts";
-import type { SplitStats } from "../simulators/types.ts";
+import type { SplitStatsColumns } from "../splits.ts";
 import { chunkCount, chunkRange } from "../zarr/chunk.ts";
 import { readSamples } from "../zarr/read_samples.ts";
 import type { WorldLayout } from "../zarr/world_layout.ts";
@@ -18,7 +18,7 @@ import type { WorldLayout } from "../zarr/world_layout.ts";
  *
  * @param store The dataset store.
  * @param layout The world layout.
- * @returns One entry per sample, in sample order.
+ * @returns One value per sample and statistic, in sample order (columns).
  * @throws {Error} If a theta or scalar metadata chunk is missing or corrupt.
  *
  * @example Statistics of a generated world
@@ -33,16 +33,24 @@ import type { WorldLayout } from "../zarr/world_layout.ts";
  * await generateDataset(resolveConfig([{ worlds: "nk", n_samples: 12, T: 4, H: 1, chunk_samples: 5 }], 1), { store });
  * const layout = layoutForWorld({ world: "nk", seed: 42, nSamples: 12, T: 4, H: 1, chunkSamples: 5, zarrFormat: 3 });
  * const stats = await readSplitStats(store, layout);
- * assert.equal(stats.length, 12);
- * assert.ok(stats[0].slice >= 1.05 && stats[0].slice <= 3.5); // phi_pi
+ * assert.equal(stats.slice.length, 12);
+ * assert.ok(stats.slice[0] >= 1.05 && stats.slice[0] <= 3.5); // phi_pi
  * ```
  */
-export async function readSplitStats(store: ByteStore, layout: WorldLayout): Promise<SplitStats[]> {
+export async function readSplitStats(
+  store: ByteStore,
+  layout: WorldLayout,
+): Promise<SplitStatsColumns> {
   const world = getSimulator(layout.worldId);
   const thetaSpec = layout.arrays.theta;
   const nParams = thetaSpec.shape[1];
   const scalarSpecs = Object.entries(layout.metadata).filter(([, spec]) => spec.shape.length === 1);
-  const stats: SplitStats[] = new Array(layout.nSamples);
+  const n = layout.nSamples;
+  const stats: SplitStatsColumns = {
+    slice: new Float64Array(n),
+    persistence: new Float64Array(n),
+    volatility: new Float64Array(n),
+  };
   const meta: Record<string, number> = {};
   for (let c = 0; c < chunkCount(thetaSpec); c++) {
     const range = chunkRange(thetaSpec, c);
@@ -55,7 +63,10 @@ export async function readSplitStats(store: ByteStore, layout: WorldLayout): Pro
     for (let i = range[0]; i < range[1]; i++) {
       const j = i - range[0];
       for (const [name, values] of scalars) meta[name] = values[j];
-      stats[i] = world.splitStats(theta.subarray(j * nParams, (j + 1) * nParams), meta);
+      const s = world.splitStats(theta.subarray(j * nParams, (j + 1) * nParams), meta);
+      stats.slice[i] = s.slice;
+      stats.persistence[i] = s.persistence;
+      stats.volatility[i] = s.volatility;
     }
   }
   return stats;
