@@ -1,3 +1,4 @@
+import { oraclesOf } from "./_oracles.ts";
 import assert from "node:assert/strict";
 import { EigenvalueDecomposition, Matrix } from "./_deps.ts";
 import { cyclicReduction, timeIteration } from "./_re_solvers.ts";
@@ -24,12 +25,7 @@ interface Oracle {
   abs_tol: number;
 }
 
-// The file writes `Infinity` (not JSON) for ν = ∞ in an rbc case: map it to 1e999.
-const ORACLES: Oracle[] = JSON.parse(
-  (await Deno.readTextFile(
-    new URL("../../shared/reference/simulator_oracles.json", import.meta.url),
-  )).replace(/:\s*Infinity\b/g, ": 1e999"),
-);
+const ORACLES: Oracle[] = oraclesOf("nk");
 
 function thetaOf(o: Oracle): Float64Array {
   return Float64Array.from(NK_PARAM_NAMES.map((n) => o.theta[n]));

@@ -1,3 +1,4 @@
+import { oraclesOf } from "./_oracles.ts";
 import assert from "node:assert/strict";
 import { matMul, solve } from "../src/numeric/linalg.ts";
 import { keyedStream, STREAM } from "../src/numeric/rng.ts";
@@ -18,18 +19,8 @@ interface Oracle {
   extra: Record<string, number>;
 }
 
-async function rbcOracles(): Promise<Oracle[]> {
-  const text = await Deno.readTextFile(
-    new URL("../../shared/reference/simulator_oracles.json", import.meta.url),
-  );
-  // The reference file is written by Python and spells ν = ∞ as a bare `Infinity`.
-  const all = JSON.parse(text.replace(/:\s*Infinity\b/g, ': "Infinity"')) as Oracle[];
-  return all.filter((o) => o.world === "rbc").map((o) => ({
-    ...o,
-    theta: Object.fromEntries(
-      Object.entries(o.theta).map(([k, v]) => [k, v === ("Infinity" as unknown) ? Infinity : v]),
-    ),
-  }));
+function rbcOracles(): Promise<Oracle[]> {
+  return Promise.resolve(oraclesOf("rbc"));
 }
 
 function thetaOf(named: Record<string, number>): Float64Array {

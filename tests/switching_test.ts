@@ -1,3 +1,4 @@
+import { oraclesOf } from "./_oracles.ts";
 import assert from "node:assert/strict";
 import { EigenvalueDecomposition, Matrix } from "./_deps.ts";
 import { keyedStream, STREAM } from "../src/numeric/rng.ts";
@@ -32,16 +33,10 @@ interface OracleCase {
   irf: Record<string, number[]>;
 }
 
-async function switchingOracle(): Promise<OracleCase> {
-  const text = await Deno.readTextFile(
-    new URL("../../shared/reference/simulator_oracles.json", import.meta.url),
-  );
-  // The file is Python's json output, which writes non-finite floats as bare Infinity / NaN.
-  const cases = (JSON.parse(text.replace(/\bInfinity\b/g, "1e999")) as OracleCase[]).filter((c) =>
-    c.world === "switching"
-  );
+function switchingOracle(): Promise<OracleCase> {
+  const cases = oraclesOf<OracleCase["theta"]>("switching") as unknown as OracleCase[];
   assert.equal(cases.length, 1);
-  return cases[0];
+  return Promise.resolve(cases[0]);
 }
 
 function oracleModel(c: OracleCase): SwitchingModel {

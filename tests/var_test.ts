@@ -1,3 +1,4 @@
+import { oraclesOf } from "./_oracles.ts";
 import assert from "node:assert/strict";
 import { cholesky } from "../src/numeric/linalg.ts";
 import { keyedStream, STREAM } from "../src/numeric/rng.ts";
@@ -28,13 +29,7 @@ interface VarOracle {
   extra: { companion_eigs?: number[] };
 }
 
-// The file is written by Python's json module, which emits bare Infinity/NaN tokens (not JSON).
-const ORACLE_TEXT = (
-  await Deno.readTextFile(new URL("../../shared/reference/simulator_oracles.json", import.meta.url))
-).replace(/(?<=[:\[,]\s*)(-?)Infinity\b/g, "$11e999").replace(/(?<=[:\[,]\s*)NaN\b/g, "null");
-const ORACLES: VarOracle[] = (JSON.parse(ORACLE_TEXT) as VarOracle[]).filter((o) =>
-  o.world === "var"
-);
+const ORACLES: VarOracle[] = oraclesOf("var") as unknown as VarOracle[];
 
 const flat = (m: number[][]): number[] => m.flat();
 
