@@ -6,7 +6,7 @@
  */
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
-import type { ParamManifest } from "./types.ts";
+import type { ParamManifest, SampleResult } from "./types.ts";
 
 /** Maximum number of theta draws before `rejectionSample` gives up. */
 export const MAX_THETA_ATTEMPTS = 1000;
@@ -188,4 +188,45 @@ export function allIrfsStateSpace(ss: StateSpace, shockSize: number, H: number):
     irfStateSpace(ss, k, shockSize, H, irfs.subarray(k * block, (k + 1) * block));
   }
   return irfs;
+}
+
+/** What {@link linearSample} needs besides the state space. */
+export interface LinearSampleParts {
+  /** The world id (keys the EPS stream). */
+  worldId: string;
+  /** The sample seed. */
+  sampleSeed: number;
+  /** Trajectory length. */
+  T: number;
+  /** IRF horizon. */
+  H: number;
+  /** IRF shock size, s.d. units. */
+  shockSize: number;
+  /** The accepted theta. */
+  theta: Float64Array;
+  /** Rejected draws before it. */
+  nRejections: number;
+  /** World-specific metadata (`n_rejections` is added). */
+  metadata: Record<string, number | ArrayLike<number>>;
+}
+
+/**
+ * Assemble the complete sample of a linear world: shocks from the EPS stream
+ * (attempt 0), the trajectory from the steady state, and every IRF.
+ *
+ * @param ss The solved state space (canonical observables only).
+ * @param parts Seed, sizes, theta and metadata.
+ * @returns The sample.
+ */
+export function linearSample(ss: StateSpace, parts: LinearSampleParts): SampleResult {
+  const { worldId, sampleSeed, T, H } = parts;
+  const shocks = drawShocks(sampleSeed, worldId, 0, T, ss.nk);
+  return {
+    theta: parts.theta,
+    shocks,
+    trajectories: simulateStateSpace(ss, shocks, T),
+    irfs: allIrfsStateSpace(ss, parts.shockSize, H),
+    metadata: { ...parts.metadata, n_rejections: parts.nRejections },
+    nRejections: parts.nRejections,
+  };
 }

@@ -16,9 +16,8 @@
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
 import {
-  allIrfsStateSpace,
-  drawShocks,
   irfStateSpace,
+  linearSample,
   rejectionSample,
   simulateStateSpace,
   type StateSpace,
@@ -330,21 +329,15 @@ export const lssWorld: WorldAdapter = {
   generateSample(sampleSeed: number, T: number, H: number): SampleResult {
     checkLengths(T, H);
     const { draw, nRejections } = sampleWithFacts(keyedStream(sampleSeed, WORLD, 0, STREAM.THETA));
-    const ss = lssStateSpace(draw.theta);
-    const shocks = drawShocks(sampleSeed, WORLD, 0, T, NK);
-    const trajectories = simulateStateSpace(ss, shocks, T);
-    const irfs = allIrfsStateSpace(ss, lssWorld.shocks.irfShockSize, H);
-    return {
+    return linearSample(lssStateSpace(draw.theta), {
+      worldId: WORLD,
+      sampleSeed,
+      T,
+      H,
+      shockSize: lssWorld.shocks.irfShockSize,
       theta: draw.theta,
-      shocks,
-      trajectories,
-      irfs,
-      metadata: {
-        n_rejections: nRejections,
-        spectral_radius: draw.spectralRadius,
-        n_complex_pairs: draw.nComplexPairs,
-      },
       nRejections,
-    };
+      metadata: { spectral_radius: draw.spectralRadius, n_complex_pairs: draw.nComplexPairs },
+    });
   },
 };

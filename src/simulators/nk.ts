@@ -15,10 +15,9 @@
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
 import {
-  allIrfsStateSpace,
-  drawShocks,
   drawUniformTheta,
   irfStateSpace,
+  linearSample,
   rejectionSample,
   simulateStateSpace,
   type StateSpace,
@@ -236,18 +235,16 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
     keyedStream(sampleSeed, WORLD_ID, 0, STREAM.THETA),
   );
   const sol = solveNk(theta);
-  const ss = nkStateSpace(sol);
-  const shocks = drawShocks(sampleSeed, WORLD_ID, 0, T, N_SHOCKS);
-  const trajectories = simulateStateSpace(ss, shocks, T);
-  const irfs = allIrfsStateSpace(ss, 1, H);
-  return {
+  return linearSample(nkStateSpace(sol), {
+    worldId: WORLD_ID,
+    sampleSeed,
+    T,
+    H,
+    shockSize: 1,
     theta,
-    shocks,
-    trajectories,
-    irfs,
-    metadata: { omega: sol.omega, taylor_margin: sol.taylorMargin, n_rejections: nRejections },
     nRejections,
-  };
+    metadata: { omega: sol.omega, taylor_margin: sol.taylorMargin },
+  });
 }
 
 /**

@@ -20,10 +20,9 @@
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
 import {
-  allIrfsStateSpace,
-  drawShocks,
   drawUniformTheta,
   irfStateSpace,
+  linearSample,
   rejectionSample,
   simulateStateSpace,
   type StateSpace,
@@ -448,18 +447,16 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
   );
   const { p, s } = solved;
   if (!p || !s) throw new Error("Unreachable: accepted rbc theta without a solution");
-  const ss = buildStateSpace(p, s, false);
-  const shocks = drawShocks(sampleSeed, WORLD_ID, 0, T, N_SHOCKS);
-  const trajectories = simulateStateSpace(ss, shocks, T);
-  const irfs = allIrfsStateSpace(ss, rbcWorld.shocks.irfShockSize, H);
-  return {
+  return linearSample(buildStateSpace(p, s, false), {
+    worldId: WORLD_ID,
+    sampleSeed,
+    T,
+    H,
+    shockSize: rbcWorld.shocks.irfShockSize,
     theta,
-    shocks,
-    trajectories,
-    irfs,
-    metadata: { capital_root: s.P, unstable_root: s.unstableRoot, n_rejections: nRejections },
     nRejections,
-  };
+    metadata: { capital_root: s.P, unstable_root: s.unstableRoot },
+  });
 }
 
 /**
