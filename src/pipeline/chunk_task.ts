@@ -13,6 +13,7 @@ import { ChunkBuffer, chunkKey, encodeChunk, sampleSize } from "../zarr/chunk.ts
 import { sha256Hex } from "../zarr/digest.ts";
 import { joinKey } from "../zarr/metadata.ts";
 import { layoutArrays, type WorldLayout } from "../zarr/world_layout.ts";
+import type { ArraySpec } from "../zarr/array_spec.ts";
 import { dataTypeInfo } from "../zarr/data_type.ts";
 import type { ChunkTask } from "./plan.ts";
 import type { WorldSettings } from "./world_plan.ts";
@@ -58,40 +59,27 @@ export interface ChunkTaskResult {
 }
 
 /**
- * Flatten one metadata value (a number or an array) for `ChunkBuffer.put`.
- *
- * @param value The value from `SampleResult.metadata`.
- * @param scratch A one-element scratch array.
- * @returns Something array-like.
- */
-function asArray(value: number | ArrayLike<number>, scratch: Float64Array): ArrayLike<number> {
-  if (typeof value === "number") {
-    scratch[0] = value;
-    return scratch;
-  }
-  return value;
-}
-
-/**
- * Put every array of one sample into the chunk buffers.
+ * Every array's values of one sample, paired with the array they belong to:
+ * the one place that maps a `SampleResult` onto the world's layout.
  *
  * @param layout The world layout.
- * @param buffers The chunk buffers by array path.
- * @param index The sample index.
  * @param sample The sample.
+ * @param index The sample index (for the error message).
+ * @returns `[spec, values]` per array, in layout order.
+ * @throws {TypeError} If the sample lacks a metadata field of the layout.
  */
-export function putSample(
+export function sampleValues(
   layout: WorldLayout,
-  buffers: ReadonlyMap<string, ChunkBuffer>,
-  index: number,
   sample: SampleResult,
-): void {
+  index: number,
+): [ArraySpec, ArrayLike<number>][] {
   const a = layout.arrays;
-  buffers.get(a.trajectories.path)!.put(index, sample.trajectories);
-  buffers.get(a.irfs.path)!.put(index, sample.irfs);
-  buffers.get(a.shocks.path)!.put(index, sample.shocks);
-  buffers.get(a.theta.path)!.put(index, sample.theta);
-  const scratch = new Float64Array(1);
+  const out: [ArraySpec, ArrayLike<number>][] = [
+    [a.trajectories, sample.trajectories],
+    [a.irfs, sample.irfs],
+    [a.shocks, sample.shocks],
+    [a.theta, sample.theta],
+  ];
   for (const [name, spec] of Object.entries(layout.metadata)) {
     const value = sample.metadata[name];
     if (value === undefined) {
@@ -99,8 +87,9 @@ export function putSample(
         `World "${layout.worldId}" returned no metadata "${name}" for sample ${index}`,
       );
     }
-    buffers.get(spec.path)!.put(index, asArray(value, scratch));
+    out.push([spec, typeof value === "number" ? [value] : value]);
   }
+  return out;
 }
 
 /**
@@ -132,7 +121,9 @@ export async function runChunkTask(
     const t1 = performance.now();
     times.simulate += t1 - t;
     nRejections += sample.nRejections;
-    putSample(layout, buffers, i, sample);
+    for (const [spec, values] of sampleValues(layout, sample, i)) {
+      buffers.get(spec.path)!.put(i, values);
+    }
     times.pack += performance.now() - t1;
   }
   const chunks: StoredChunk[] = [];

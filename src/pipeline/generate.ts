@@ -6,7 +6,7 @@
  */
 
 import type { ByteStore } from "../store/byte_store.ts";
-import { openStore } from "../store/open_store.ts";
+import { openLocation } from "./_open.ts";
 import { LocalStore } from "../store/local_store.ts";
 import { getSimulator } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
@@ -155,15 +155,6 @@ function settingsFromRun(run: RunRecord): { config: GenerateConfig; settings: Wo
   };
 }
 
-async function open(config: GenerateConfig, options: GenerateOptions): Promise<ByteStore> {
-  if (options.store) return options.store;
-  try {
-    return await openStore(config.output);
-  } catch (e) {
-    throw new UsageError(`Cannot open output ${config.output}: ${(e as Error).message}`);
-  }
-}
-
 function diffConfig(a: Record<string, unknown>, b: Record<string, unknown>): string {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   const diffs: string[] = [];
@@ -309,7 +300,7 @@ export async function generateDataset(
     }, config.chunkSamples)
   );
   const cfg = runConfig(config, settings);
-  const store = await open(config, options);
+  const store = await openLocation(config.output, options.store);
   const run = await preflight(store, config, {
     config_hash: configHash(cfg),
     config: cfg,
@@ -486,9 +477,7 @@ export async function finalizeDataset(
   options: GenerateOptions = {},
 ): Promise<GenerateSummary> {
   const started = performance.now();
-  const store = options.store ?? await openStore(output).catch((e) => {
-    throw new UsageError(`Cannot open output ${output}: ${(e as Error).message}`);
-  });
+  const store = await openLocation(output, options.store);
   const run = await readRunRecord(store);
   if (!run) {
     if (await store.get(MANIFEST_KEY)) {

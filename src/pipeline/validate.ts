@@ -6,7 +6,7 @@
  */
 
 import type { ByteStore } from "../store/byte_store.ts";
-import { openStore } from "../store/open_store.ts";
+import { openLocation } from "./_open.ts";
 import { keyedStream } from "../numeric/rng.ts";
 import { getSimulator, isWorldId } from "../simulators/registry.ts";
 import type { WorldAdapter, WorldId } from "../simulators/types.ts";
@@ -22,13 +22,12 @@ import { sha256Hex } from "../zarr/digest.ts";
 import { joinKey, readArraySpec } from "../zarr/metadata.ts";
 import { readSamples } from "../zarr/read_samples.ts";
 import { layoutArrays, type WorldLayout } from "../zarr/world_layout.ts";
-import { putSample } from "./chunk_task.ts";
+import { sampleValues } from "./chunk_task.ts";
 import { UsageError } from "./config.ts";
 import { LEDGER_PREFIX } from "./ledger.ts";
 import type { ProgressListener } from "./progress.ts";
 import { layoutForWorld, type WorldSettings } from "./world_plan.ts";
 import { readSplitStats } from "./split_stats.ts";
-import { ChunkBuffer } from "../zarr/chunk.ts";
 
 /** One failed check. */
 export interface ValidationProblem {
@@ -410,22 +409,17 @@ async function resimulate(
   while (chosen.size < Math.min(k, n)) chosen.add(rng.integer(0, n - 1));
   const indices = [...chosen].sort((a, b) => a - b);
   const adapter = getSimulator(world);
-  const specs = layoutArrays(layout);
   const stored = new Map<string, NumericArray>();
-  for (const spec of specs) stored.set(spec.path, await readSamples(store, spec, { indices }));
+  for (const spec of layoutArrays(layout)) {
+    stored.set(spec.path, await readSamples(store, spec, { indices }));
+  }
   indices.forEach((index, slot) => {
     c.ran("resimulate");
     const sample = adapter.generateSample(settings.seed + index, settings.T, settings.H);
-    const buffers = new Map<string, ChunkBuffer>();
-    for (const spec of specs) {
-      buffers.set(spec.path, new ChunkBuffer(spec, Math.floor(index / spec.chunks[0])));
-    }
-    putSample(layout, buffers, index, sample);
-    for (const spec of specs) {
+    for (const [spec, values] of sampleValues(layout, sample, index)) {
       const per = sampleSize(spec);
-      const b = buffers.get(spec.path)!;
-      const off = (index - b.start) * per;
-      const fresh = b.data.subarray(off, off + per);
+      const fresh = dataTypeInfo(spec.dtype).allocate(per);
+      fresh.set(values); // the same conversion the writer applies
       const old = stored.get(spec.path)!.subarray(slot * per, (slot + 1) * per);
       const fb = new Uint8Array(fresh.buffer, fresh.byteOffset, fresh.byteLength);
       const ob = new Uint8Array(old.buffer, old.byteOffset, old.byteLength);
@@ -477,16 +471,7 @@ export async function validateDataset(
   options: ValidateOptions = {},
 ): Promise<ValidationReport> {
   const t0 = performance.now();
-  let store: ByteStore;
-  if (typeof storeOrPath === "string") {
-    try {
-      store = await openStore(storeOrPath);
-    } catch (e) {
-      throw new UsageError(`Cannot open dataset ${storeOrPath}: ${(e as Error).message}`);
-    }
-  } else {
-    store = storeOrPath;
-  }
+  const store = typeof storeOrPath === "string" ? await openLocation(storeOrPath) : storeOrPath;
   const c = new Collector();
   const report = (
     worlds: string[],
