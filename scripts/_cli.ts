@@ -1,24 +1,81 @@
 // deno-lint-ignore-file no-console
 /**
- * Shared CLI plumbing: print `error: ...` with the cause chain and exit with
- * 2 for usage errors, 1 for runtime failures.
+ * Shared CLI plumbing: argument parsing with one set of rules for every
+ * task, and one exit-code rule:
+ *
+ * - `0`: success;
+ * - `1`: the work started and failed (a store error after retries, a
+ *   simulator failure), or `validate` found problems;
+ * - `2`: the input cannot be used, so nothing was computed or written: a bad
+ *   flag or number, a path that holds no dataset or cannot be read or
+ *   written, a permission the task does not hold.
  *
  * @module
  */
 
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { UsageError } from "../src/usage_error.ts";
+import { describeFsError, isPermissionDenial } from "../src/store/fs_error.ts";
+
+/**
+ * Parse command-line flags strictly (no positionals, no unknown flags).
+ * A negative number after a flag that takes a value is that flag's value
+ * (`--n-samples -5` reads like `--n-samples=-5`), so the range check of the
+ * flag, not the parser, reports it.
+ *
+ * @param args The arguments (`Deno.args`).
+ * @param options The flags (as for `node:util` `parseArgs`).
+ * @returns The parsed values.
+ * @throws {UsageError} Naming the bad flag.
+ */
+export function parseFlags<T extends ParseArgsOptionsConfig>(
+  args: readonly string[],
+  options: T,
+): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>>["values"] {
+  const normalized: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    const next = args[i + 1];
+    if (
+      name !== undefined && options[name]?.type === "string" && next !== undefined &&
+      /^-[\d.]/.test(next)
+    ) {
+      normalized.push(`${arg}=${next}`);
+      i++;
+    } else {
+      normalized.push(arg);
+    }
+  }
+  try {
+    return parseArgs({ args: normalized, options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (see --help)`);
+  }
+}
+
 /**
  * Print an error (and its causes) to stderr and exit: code 2 for bad input
- * (errors tagged `code = "USAGE"`), 1 otherwise.
+ * (errors tagged `code = "USAGE"`), 1 otherwise. The runtime's own advice
+ * for permission failures ("run again with the --allow-all flag") is never
+ * shown: such a cause is explained in our words.
  *
  * @param error The error.
  */
 export function exitWithError(error: unknown): never {
-  const usage = (error as { code?: string })?.code === "USAGE";
+  const usage = (error as { code?: string })?.code === "USAGE" || isPermissionDenial(error);
   let e: unknown = error;
   let prefix = "error";
+  let shown = "";
   while (e !== undefined && e !== null) {
-    const message = e instanceof Error ? e.message : String(e);
-    console.error(`${prefix}: ${message}`);
+    const message = e instanceof Deno.errors.NotCapable
+      ? describeFsError(e, /"([^"]+)"/.exec(e.message)?.[1] ?? "")
+      : e instanceof Error
+      ? e.message
+      : String(e);
+    // A cause whose text the message above already quotes adds nothing.
+    if (!shown.includes(message)) console.error(`${prefix}: ${abbreviate(message)}`);
+    shown = message;
     e = e instanceof Error ? e.cause : undefined;
     prefix = "  caused by";
   }
@@ -26,10 +83,22 @@ export function exitWithError(error: unknown): never {
   Deno.exit(usage ? 2 : 1);
 }
 
+/**
+ * Run a CLI's `main` and exit with its code, or through {@link exitWithError}.
+ *
+ * @param main The command; resolves to the exit code.
+ */
+export function runMain(main: () => Promise<number>): void {
+  main().then((code) => Deno.exit(code), exitWithError);
+}
+
+/** Shorten very long words (a 4,000-character path) so the message stays readable. */
+function abbreviate(message: string): string {
+  return message.replace(/\S{160,}/g, (w) => `${w.slice(0, 60)}...${w.slice(-60)}`);
+}
+
 function debugEnabled(): boolean {
-  try {
-    return Deno.env.get("UME_DEBUG") !== undefined;
-  } catch {
-    return false; // no env permission for UME_DEBUG
-  }
+  // The tasks grant UME_DEBUG; a library caller without env access gets no stack.
+  return Deno.permissions.querySync({ name: "env", variable: "UME_DEBUG" }).state === "granted" &&
+    Deno.env.get("UME_DEBUG") !== undefined;
 }

@@ -20,7 +20,7 @@ export function formatSummary(s: GenerateSummary): string {
   const lines: string[] = [];
   const what = s.finalized
     ? "dataset complete (manifest.json written)"
-    : `shard ${s.shard?.index}/${s.shard?.count} written (run --finalize when all shards are done)`;
+    : `shard ${s.shard?.index}/${s.shard?.count} written (when every shard is done: deno task finalize --output ${s.output})`;
   lines.push(`${s.output}: ${what} in ${s.seconds.toFixed(1)} s`);
   if (s.samplesPerSecond > 0) {
     lines.push(

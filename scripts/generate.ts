@@ -8,17 +8,17 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   checkConfigFile,
   type ConfigInput,
   resolveConfig,
   UsageError,
 } from "../src/pipeline/config.ts";
-import { finalizeDataset, generateDataset } from "../src/pipeline/generate.ts";
+import { generateDataset } from "../src/pipeline/generate.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { formatSummary } from "./_summary.ts";
-import { exitWithError } from "./_cli.ts";
+import { parseFlags, runMain } from "./_cli.ts";
+import { describeFsError } from "../src/store/fs_error.ts";
 import { gitHash } from "../src/manifest/git_hash.ts";
 
 const HELP = `Usage: deno task generate [options]
@@ -42,48 +42,37 @@ Options:
   --config FILE         JSON config file (schemas/generate_config.json); flags override it
   --resume              finish an interrupted run (skips verified chunks)
   --overwrite           delete an existing dataset at --output first
-  --shard i/N | auto/N  write only shard i of N (no splits, no manifest); auto takes i from
-                        JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID
-  --finalize            check every chunk of a sharded run, then write splits and manifest
+  --shard i/N | auto/N  write only shard i of N (no splits, no manifest; then run
+                        deno task finalize); auto takes i from JOB_COMPLETION_INDEX,
+                        AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID
   --json                print the summary as JSON on stdout
   --quiet               no progress output
   -h, --help            show this help
 
-Exit codes: 0 success, 1 runtime failure (rerun with --resume), 2 bad input.`;
+Exit codes: 0 success; 1 runtime failure (rerun with --resume); 2 bad input, nothing
+computed or written.`;
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        world: { type: "string" },
-        "n-samples": { type: "string" },
-        seed: { type: "string" },
-        output: { type: "string" },
-        T: { type: "string" },
-        H: { type: "string" },
-        workers: { type: "string" },
-        version: { type: "string" },
-        "zarr-format": { type: "string" },
-        "chunk-samples": { type: "string" },
-        "split-seed": { type: "string" },
-        config: { type: "string" },
-        resume: { type: "boolean" },
-        overwrite: { type: "boolean" },
-        shard: { type: "string" },
-        finalize: { type: "boolean" },
-        json: { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message} (see --help)`);
-  }
-  const v = parsed.values;
+  const v = parseFlags(Deno.args, {
+    world: { type: "string" },
+    "n-samples": { type: "string" },
+    seed: { type: "string" },
+    output: { type: "string" },
+    T: { type: "string" },
+    H: { type: "string" },
+    workers: { type: "string" },
+    version: { type: "string" },
+    "zarr-format": { type: "string" },
+    "chunk-samples": { type: "string" },
+    "split-seed": { type: "string" },
+    config: { type: "string" },
+    resume: { type: "boolean" },
+    overwrite: { type: "boolean" },
+    shard: { type: "string" },
+    json: { type: "boolean" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (v.help) {
     console.log(HELP);
     return 0;
@@ -94,7 +83,7 @@ async function main(): Promise<number> {
     try {
       text = await Deno.readTextFile(v.config);
     } catch (e) {
-      throw new UsageError(`Cannot read config file ${v.config}: ${(e as Error).message}`);
+      throw new UsageError(`Cannot read config file ${v.config}: ${describeFsError(e, v.config)}`);
     }
     let json: unknown;
     try {
@@ -121,21 +110,14 @@ async function main(): Promise<number> {
     shard: v.shard,
   });
   const config = resolveConfig(inputs, navigator.hardwareConcurrency || 1);
-  if (v.finalize && config.shard) {
-    throw new UsageError(`Use either --shard or --finalize, not both`);
-  }
   const progress = createProgressReporter({ quiet: v.quiet ?? false });
   const repo = await gitHash(new URL("..", import.meta.url).pathname);
   const options = { onProgress: progress.update, gitHash: repo };
-  const summary = v.finalize
-    ? await finalizeDataset(config.output, options)
-    : await generateDataset(config, options);
+  const summary = await generateDataset(config, options);
   progress.done();
   if (v.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(formatSummary(summary));
   return 0;
 }
 
-if (import.meta.main) {
-  main().then((code) => Deno.exit(code), exitWithError);
-}
+if (import.meta.main) runMain(main);

@@ -8,10 +8,9 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { UsageError } from "../src/pipeline/config.ts";
+import { DEFAULT_CONFIG, parseIntegerOption } from "../src/pipeline/config.ts";
 import { validateDataset } from "../src/pipeline/validate.ts";
-import { exitWithError } from "./_cli.ts";
+import { parseFlags, runMain } from "./_cli.ts";
 import { createProgressReporter } from "./_progress.ts";
 
 const HELP = `Usage: deno task validate [options]
@@ -22,46 +21,34 @@ within the prior bounds, metadata, splits (disjoint, covering, fractions, no
 extrapolation leakage), rejection counts; optionally re-simulate samples.
 
 Options:
-  --path PATH|URL     the dataset (default ./datasets/v1.0; s3://bucket/prefix works)
+  --path PATH|URL     the dataset (default ${DEFAULT_CONFIG.output}; s3://bucket/prefix works)
   --world LIST        only these worlds (comma-separated)
   --resimulate K      re-generate K random samples per world and compare bytes
   --json              print the full report as JSON on stdout
   --quiet             no progress output
   -h, --help          show this help
 
-Exit codes: 0 valid, 1 problems found, 2 bad input.`;
+Exit codes: 0 valid; 1 problems found (or a runtime failure); 2 bad input: a bad flag, or
+a path that holds no finished dataset (the message says what it holds).`;
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: Deno.args,
-      strict: true,
-      options: {
-        path: { type: "string", default: "./datasets/v1.0" },
-        world: { type: "string" },
-        resimulate: { type: "string" },
-        json: { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message} (see --help)`);
-  }
+  const values = parseFlags(Deno.args, {
+    path: { type: "string" },
+    world: { type: "string" },
+    resimulate: { type: "string" },
+    json: { type: "boolean" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) {
     console.log(HELP);
     return 0;
   }
-  let resimulate = 0;
-  if (values.resimulate !== undefined) {
-    if (!/^\d+$/.test(values.resimulate)) {
-      throw new UsageError(`Invalid --resimulate "${values.resimulate}": expected a count >= 0`);
-    }
-    resimulate = Number(values.resimulate);
-  }
+  const resimulate = values.resimulate === undefined
+    ? 0
+    : parseIntegerOption("resimulate", values.resimulate, 0, 1_000_000);
   const progress = createProgressReporter({ quiet: values.quiet ?? false });
-  const report = await validateDataset(values.path!, {
+  const report = await validateDataset(values.path ?? DEFAULT_CONFIG.output, {
     worlds: values.world?.split(",").map((s) => s.trim()).filter((s) => s),
     resimulate,
     onProgress: progress.update,
@@ -89,6 +76,4 @@ async function main(): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-if (import.meta.main) {
-  main().then((code) => Deno.exit(code), exitWithError);
-}
+if (import.meta.main) runMain(main);

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { skipUnless } from "./_requires.ts";
 import { AwsClient } from "../src/deps.ts";
 import { S3Store, type S3StoreTuning } from "../src/store/s3_store.ts";
 
@@ -115,7 +116,12 @@ export function cephAvailable(): boolean {
  * @returns `true` if the test should be ignored.
  */
 export function ignoreWithoutCeph(): boolean {
-  return !cephAvailable() && Deno.env.get("UME_REQUIRE_ALL") !== "1";
+  return skipUnless({
+    what: `a Ceph radosgw S3 server (${missingCephPrograms().join(", ")} missing)`,
+    available: cephAvailable(),
+    install:
+      "apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd uuid-runtime curl",
+  });
 }
 
 /**

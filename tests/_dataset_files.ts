@@ -57,36 +57,79 @@ export interface CliResult {
   stderr: string;
 }
 
-const ROOT = new URL("../", import.meta.url).pathname;
+/** The repository root (where deno.json defines the tasks). */
+export const ROOT: string = new URL("../", import.meta.url).pathname;
 
-/** Run `deno run -A scripts/<script> ...args` from the repository root. */
-export async function runCli(
-  script: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<CliResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}scripts/${script}`, ...args],
+/** The tasks of deno.json that users run. */
+export type TaskName = "generate" | "finalize" | "validate" | "report";
+
+function taskCommand(task: TaskName, args: string[], env: Record<string, string>): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", task, ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  });
+}
+
+/**
+ * Run `deno task <task> ...args` from the repository root: the task as users
+ * run it, with exactly the permissions deno.json grants it.
+ */
+export async function runTask(
+  task: TaskName,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const out = await taskCommand(task, args, env).output();
   const d = new TextDecoder();
   return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
 }
 
-/** Start `deno run -A scripts/<script> ...args` without waiting. */
-export function spawnCli(
-  script: string,
+/** A task started in the background. */
+export interface RunningTask {
+  /** Kill the task and every process it started (`deno task` runs deno as a child). */
+  kill(signal?: Deno.Signal): void;
+  /** Resolves when the task process has exited. */
+  status: Promise<Deno.CommandStatus>;
+}
+
+/** The process ids below `pid` (children first, then their children), from /proc. */
+function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
+      .filter((x) => x !== "").map(Number);
+  } catch { /* gone already */ }
+  return children.flatMap((c) => [c, ...descendants(c)]);
+}
+
+/** Start `deno task <task> ...args` without waiting (output discarded). */
+export function spawnTask(
+  task: TaskName,
   args: string[],
   env: Record<string, string> = {},
-): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}scripts/${script}`, ...args],
+): RunningTask {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", task, ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     stdout: "null",
     stderr: "null",
   }).spawn();
+  return {
+    kill(signal: Deno.Signal = "SIGKILL"): void {
+      // The deepest processes first, so none is left running without its parent.
+      for (const pid of descendants(child.pid).reverse()) {
+        try {
+          Deno.kill(pid, signal);
+        } catch { /* exited */ }
+      }
+      try {
+        child.kill(signal);
+      } catch { /* exited */ }
+    },
+    status: child.status,
+  };
 }

@@ -7,7 +7,7 @@ import { parseSplitsJson } from "../src/splits.ts";
 import { getSimulator } from "../src/simulators/registry.ts";
 import { loadDataset } from "../src/dataset/reader.ts";
 import { openStore } from "../src/store/open_store.ts";
-import { assertSameDataset, readTree, runCli, spawnCli } from "./_dataset_files.ts";
+import { assertSameDataset, readTree, runTask, spawnTask } from "./_dataset_files.ts";
 
 const CREATED = "2026-01-01T00:00:00.000Z";
 const SMALL = { worlds: "all", n_samples: 150, T: 24, H: 6, chunk_samples: 32 };
@@ -136,9 +136,9 @@ Deno.test("generate --resume after kill -9 finishes byte-identical to an uninter
     "--quiet",
   ];
   try {
-    const full = await runCli("generate.ts", [...args, "--output", ref]);
+    const full = await runTask("generate", [...args, "--output", ref]);
     assert.equal(full.code, 0, full.stderr);
-    const child = spawnCli("generate.ts", [...args, "--output", dir]);
+    const child = spawnTask("generate", [...args, "--output", dir]);
     // Wait until some chunks are recorded, then kill the process hard.
     for (let i = 0; i < 600; i++) {
       await new Promise((r) => setTimeout(r, 20));
@@ -157,10 +157,10 @@ Deno.test("generate --resume after kill -9 finishes byte-identical to an uninter
       manifestExists = false;
     }
     assert.equal(manifestExists, false, "an interrupted run must not have a manifest");
-    const again = await runCli("generate.ts", [...args, "--output", dir]);
+    const again = await runTask("generate", [...args, "--output", dir]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /error: .*unfinished run: pass --resume/);
-    const other = await runCli("generate.ts", [
+    const other = await runTask("generate", [
       ...args,
       "--output",
       dir,
@@ -170,7 +170,7 @@ Deno.test("generate --resume after kill -9 finishes byte-identical to an uninter
     ]);
     assert.equal(other.code, 2);
     assert.match(other.stderr, /configuration differs.*seed: 42 before, 5 now/);
-    const resumed = await runCli("generate.ts", [...args, "--output", dir, "--resume", "--json"]);
+    const resumed = await runTask("generate", [...args, "--output", dir, "--resume", "--json"]);
     assert.equal(resumed.code, 0, resumed.stderr);
     const summary = JSON.parse(resumed.stdout);
     const skipped = summary.worlds.reduce(
@@ -255,19 +255,19 @@ Deno.test("generate CLI: bad input exits 2 with a clear message and writes nothi
   ];
   try {
     for (const [args, pattern] of cases) {
-      const r = await runCli("generate.ts", [...args, "--output", dir]);
+      const r = await runTask("generate", [...args, "--output", dir]);
       assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
       assert.match(r.stderr, /^error: /);
       assert.match(r.stderr, pattern);
     }
     const cfg = `${await tempDir()}/c.json`;
     await Deno.writeTextFile(cfg, JSON.stringify({ n_samples: -3, wrold: "nk" }));
-    const r = await runCli("generate.ts", ["--config", cfg, "--output", dir]);
+    const r = await runTask("generate", ["--config", cfg, "--output", dir]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /Invalid config file .*\/n_samples: must be >= 1/);
     assert.match(r.stderr, /must NOT have additional properties "wrold"/);
     await assert.rejects(Deno.stat(dir), Deno.errors.NotFound);
-    const help = await runCli("generate.ts", ["--help"]);
+    const help = await runTask("generate", ["--help"]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--n-samples N/);
   } finally {
@@ -283,7 +283,7 @@ Deno.test("generate CLI: config file values apply and flags override them", asyn
       cfg,
       JSON.stringify({ worlds: ["rbc"], n_samples: 30, T: 9, H: 2, seed: 3 }),
     );
-    const r = await runCli("generate.ts", [
+    const r = await runTask("generate", [
       "--config",
       cfg,
       "--n-samples",

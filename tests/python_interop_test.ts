@@ -6,6 +6,7 @@
  * unless UME_REQUIRE_ALL=1, which makes it fail instead.
  */
 import assert from "node:assert/strict";
+import { skipUnless } from "./_requires.ts";
 import { join } from "node:path";
 import { DatasetWriter } from "../src/dataset/dataset_writer.ts";
 import { loadDataset, openDataset } from "../src/dataset/reader.ts";
@@ -30,7 +31,11 @@ const PYTHON =
   (Deno.env.get("UME_PYTHON") ? [Deno.env.get("UME_PYTHON")!] : ["python3", "/usr/bin/python3"])
     .find((p) => pythonHas(p, "zarr"));
 const HAVE_ZARR = PYTHON !== undefined;
-const REQUIRE_ALL = Deno.env.get("UME_REQUIRE_ALL") === "1";
+const SKIP = skipUnless({
+  what: "zarr-python 2 and xarray (python3-zarr, python3-xarray)",
+  available: HAVE_ZARR,
+  install: "apt-get install -y --no-install-recommends python3-zarr python3-xarray",
+});
 
 const CHECK = `
 import json, sys
@@ -88,7 +93,7 @@ const FIELDS: MetaFieldSpec[] = [
 
 Deno.test({
   name: "zarr-python 2 reads a v2 dataset written by us, every value bit-exact",
-  ignore: !HAVE_ZARR && !REQUIRE_ALL,
+  ignore: SKIP,
   async fn(): Promise<void> {
     assert.ok(
       HAVE_ZARR,
@@ -221,7 +226,7 @@ array(meta, "regime_seq", (7, 5), "|i1", ["sample", "time"])
 Deno.test({
   name:
     "loadDataset() reads a v2 dataset written by zarr-python 2 (incl. float64 shuffled with typesize 8)",
-  ignore: !HAVE_ZARR && !REQUIRE_ALL,
+  ignore: SKIP,
   async fn(): Promise<void> {
     assert.ok(
       HAVE_ZARR,

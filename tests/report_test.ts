@@ -13,6 +13,7 @@
  */
 
 import assert from "node:assert/strict";
+import { skipUnless } from "./_requires.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadDataset } from "../src/dataset/reader.ts";
@@ -29,9 +30,9 @@ import { empiricalQuantile, inSlice, parseSplitsJson } from "../src/splits.ts";
 import type { ByteStore } from "../src/store/byte_store.ts";
 import { openStore } from "../src/store/open_store.ts";
 import { findChromium, HeadlessChromium } from "./_chromium.ts";
+import { runTask } from "./_dataset_files.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const REQUIRE_ALL = Deno.env.get("UME_REQUIRE_ALL") === "1";
 const UPDATE_SCREENSHOT = Deno.env.get("UME_UPDATE_SCREENSHOT") === "1";
 const CHROMIUM = findChromium();
 
@@ -336,7 +337,7 @@ Deno.test("collectReport() rejects a folder without manifest.json and unknown wo
   const empty = tempDir("ume_report_empty_");
   await assert.rejects(collectReport(await openStore(empty)), (e: Error & { code?: string }) => {
     assert.equal(e.code, "USAGE");
-    assert.match(e.message, /no manifest\.json/);
+    assert.match(e.message, /nothing is there/);
     return true;
   });
   const path = await dataset();
@@ -348,24 +349,6 @@ Deno.test("collectReport() rejects a folder without manifest.json and unknown wo
 
 // --- HTML ------------------------------------------------------------------------------
 
-function runReportCli(args: string[]): { code: number; stdout: string; stderr: string } {
-  const out = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env=AWS_*",
-      "--allow-net=127.0.0.1,localhost",
-      "scripts/report.ts",
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-  }).outputSync();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
 let reportFile: Promise<string> | undefined;
 
 /** The report of the fixture, written by the CLI with the task's permissions. */
@@ -373,7 +356,7 @@ function cliReport(): Promise<string> {
   reportFile ??= (async () => {
     const path = await dataset();
     const out = join(tempDir("ume_report_html_"), "report.html");
-    const r = runReportCli(["--path", path, "--out", out]);
+    const r = await runTask("report", ["--path", path, "--out", out]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Wrote .*report\.html .*6 worlds, 1800 samples read/);
     return out;
@@ -471,22 +454,24 @@ Deno.test("report flags split sizes that disagree with the manifest", async () =
 Deno.test("report CLI exits 2 on bad input, with an error message", async () => {
   const empty = tempDir("ume_report_cli_");
   const path = await dataset();
+  const stray = join(empty, "stray");
+  await Deno.mkdir(stray);
+  await Deno.writeTextFile(join(stray, "notes.txt"), "not a dataset");
   const cases: [string[], RegExp][] = [
-    [[], /Missing --path/],
-    [["--path", join(empty, "missing")], /Cannot read dataset/],
-    [["--path", empty, "--out", join(empty, "r.html")], /no manifest\.json/],
+    [["--path", join(empty, "missing")], /nothing is there/],
+    [["--path", stray, "--out", join(empty, "r.html")], /holds no manifest\.json/],
     [["--path", path, "--max-samples", "0"], /Invalid --max-samples/],
     [["--path", path, "--out", join(empty, "no", "dir", "r.html")], /Cannot write report/],
     [["--path", path, "--bogus"], /Unknown option/],
     [["--path", path, "--world", "dsge", "--out", join(empty, "r.html")], /world "dsge"/],
   ];
   for (const [args, message] of cases) {
-    const r = runReportCli(args);
+    const r = await runTask("report", args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, /^error: /);
     assert.match(r.stderr, message);
   }
-  const help = runReportCli(["--help"]);
+  const help = await runTask("report", ["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--path PATH\|URL/);
 });
@@ -506,7 +491,11 @@ Deno.test("renderReportHtml() escapes text from the manifest", async () => {
 
 Deno.test({
   name: "report renders in headless Chromium: every chart visible, no console errors, no network",
-  ignore: CHROMIUM === undefined && !REQUIRE_ALL,
+  ignore: skipUnless({
+    what: "Chromium (chromium)",
+    available: CHROMIUM !== undefined,
+    install: "apt-get install -y --no-install-recommends chromium",
+  }),
   async fn(): Promise<void> {
     if (CHROMIUM === undefined) {
       assert.fail("Chromium is required (UME_REQUIRE_ALL=1): apt-get install chromium");

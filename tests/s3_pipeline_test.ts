@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { FAULT_KINDS, startFaultProxy } from "./_fault_proxy.ts";
 import { type CephGateway, ignoreWithoutCeph, sharedCeph } from "./_ceph.ts";
-import { readTree, runCli, spawnCli, stableManifest } from "./_dataset_files.ts";
+import { readTree, runTask, spawnTask, stableManifest } from "./_dataset_files.ts";
 
 const ignore = ignoreWithoutCeph();
 const JOB = [
@@ -30,7 +30,7 @@ let local: Map<string, Uint8Array> | undefined;
 async function reference(): Promise<Map<string, Uint8Array>> {
   if (local) return local;
   const dir = await Deno.makeTempDir({ prefix: "ume-s3ref-" });
-  const r = await runCli("generate.ts", [...JOB, "--workers", "2", "--output", dir]);
+  const r = await runTask("generate", [...JOB, "--workers", "2", "--output", dir]);
   assert.equal(r.code, 0, r.stderr);
   local = await readTree(dir);
   await Deno.remove(dir, { recursive: true });
@@ -62,17 +62,17 @@ Deno.test({
   async fn(): Promise<void> {
     const ceph = await sharedCeph();
     const url = ceph.url("single");
-    const r = await runCli("generate.ts", [...JOB, "--workers", "2", "--output", url], ceph.env());
+    const r = await runTask("generate", [...JOB, "--workers", "2", "--output", url], ceph.env());
     assert.equal(r.code, 0, r.stderr);
     await assertSameAsReference(ceph, "single");
-    const v = await runCli(
-      "validate.ts",
+    const v = await runTask(
+      "validate",
       ["--path", url, "--resimulate", "3", "--quiet"],
       ceph.env(),
     );
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.match(v.stdout, /valid \(nk, switching, zlb;/);
-    const again = await runCli("generate.ts", [...JOB, "--output", url], ceph.env());
+    const again = await runTask("generate", [...JOB, "--output", url], ceph.env());
     assert.equal(again.code, 2);
     assert.match(again.stderr, /already holds a complete dataset/);
   },
@@ -88,8 +88,8 @@ Deno.test({
     const url = ceph.url("sharded");
     const shards = await Promise.all(
       [0, 1, 2].map((i) =>
-        runCli(
-          "generate.ts",
+        runTask(
+          "generate",
           [...JOB, "--workers", "1", "--output", url, "--shard", `${i}/3`],
           ceph.env(),
         )
@@ -97,7 +97,7 @@ Deno.test({
     );
     for (const s of shards) assert.equal(s.code, 0, s.stderr);
     assert.equal(await ceph.store("sharded").get("manifest.json"), undefined);
-    const f = await runCli("generate.ts", ["--finalize", "--output", url, "--quiet"], ceph.env());
+    const f = await runTask("finalize", ["--output", url, "--quiet"], ceph.env());
     assert.equal(f.code, 0, f.stderr);
     await assertSameAsReference(ceph, "sharded");
   },
@@ -112,29 +112,29 @@ Deno.test({
     const ceph = await sharedCeph();
     const url = ceph.url("killed");
     const store = ceph.store("killed");
-    const ok = await runCli("generate.ts", [...JOB, "--output", url, "--shard", "auto/2"], {
+    const ok = await runTask("generate", [...JOB, "--output", url, "--shard", "auto/2"], {
       ...ceph.env(),
       JOB_COMPLETION_INDEX: "0",
     });
     assert.equal(ok.code, 0, ok.stderr);
-    const child = spawnCli("generate.ts", [...JOB, "--output", url, "--shard", "1/2"], ceph.env());
+    const child = spawnTask("generate", [...JOB, "--output", url, "--shard", "1/2"], ceph.env());
     for (let i = 0; i < 1000; i++) {
       await new Promise((r) => setTimeout(r, 20));
       if ((await store.list(".ume/done/nk/")).length >= 4) break;
     }
     child.kill("SIGKILL");
     await child.status;
-    const refused = await runCli("generate.ts", ["--finalize", "--output", url], ceph.env());
+    const refused = await runTask("finalize", ["--output", url], ceph.env());
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /error: Cannot finalize .*is missing \d+ of 10 chunks/);
     assert.equal(await store.get("manifest.json"), undefined);
-    const rerun = await runCli(
-      "generate.ts",
+    const rerun = await runTask(
+      "generate",
       [...JOB, "--output", url, "--shard", "1/2"],
       ceph.env(),
     );
     assert.equal(rerun.code, 0, rerun.stderr);
-    const f = await runCli("generate.ts", ["--finalize", "--output", url, "--quiet"], ceph.env());
+    const f = await runTask("finalize", ["--output", url, "--quiet"], ceph.env());
     assert.equal(f.code, 0, f.stderr);
     await assertSameAsReference(ceph, "killed");
   },
@@ -150,13 +150,13 @@ Deno.test({
     const proxy = startFaultProxy(ceph.endpoint, { seed: 7, faultRate: 0.1, delayMs: 50 });
     try {
       const url = ceph.url("faulty");
-      const r = await runCli(
-        "generate.ts",
+      const r = await runTask(
+        "generate",
         [...JOB, "--workers", "2", "--output", url],
         ceph.env(proxy.endpoint),
       );
       assert.equal(r.code, 0, r.stderr);
-      const v = await runCli("validate.ts", ["--path", url, "--quiet"], ceph.env(proxy.endpoint));
+      const v = await runTask("validate", ["--path", url, "--quiet"], ceph.env(proxy.endpoint));
       assert.equal(v.code, 0, v.stdout + v.stderr);
       await assertSameAsReference(ceph, "faulty");
       const counts = proxy.counts;

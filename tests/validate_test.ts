@@ -6,7 +6,7 @@ import { openStore } from "../src/store/open_store.ts";
 import { readArraySpec } from "../src/zarr/metadata.ts";
 import { decodeChunk, encodeChunk } from "../src/zarr/chunk.ts";
 import { sha256Hex } from "../src/zarr/digest.ts";
-import { runCli } from "./_dataset_files.ts";
+import { runTask } from "./_dataset_files.ts";
 
 const ROOT = await Deno.makeTempDir({ prefix: "ume-val-" });
 const GOOD = `${ROOT}/good`;
@@ -177,26 +177,26 @@ Deno.test("validateDataset() --resimulate catches a consistent edit of stored va
   only(await validateDataset(dir, { resimulate: 120 }), "resimulate", "switching/irfs.zarr");
 });
 
-Deno.test("validate CLI: exit 0 valid, 1 invalid (with --json), 2 bad input", async () => {
-  const ok = await runCli("validate.ts", ["--path", GOOD, "--quiet"]);
+Deno.test("validate CLI: exit 0 valid, 1 invalid (with --json), 2 bad input (no dataset at --path)", async () => {
+  const ok = await runTask("validate", ["--path", GOOD, "--quiet"]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /valid \(nk, switching;/);
   const dir = await copy();
   await Deno.remove(`${dir}/switching/splits.json`);
-  const bad = await runCli("validate.ts", ["--path", dir, "--json", "--quiet"]);
+  const bad = await runTask("validate", ["--path", dir, "--json", "--quiet"]);
   assert.equal(bad.code, 1);
   const report = JSON.parse(bad.stdout);
   assert.equal(report.ok, false);
   assert.deepEqual(report.problems.map((p: { location: string }) => p.location), [
     "switching/splits.json",
   ]);
-  const none = await runCli("validate.ts", ["--path", `${ROOT}/nothing`]);
-  assert.equal(none.code, 1);
-  assert.match(none.stdout, /manifest\.json is missing/);
-  const w = await runCli("validate.ts", ["--path", GOOD, "--world", "zlb"]);
+  const none = await runTask("validate", ["--path", `${ROOT}/nothing`]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /error: Cannot validate .*nothing is there/);
+  const w = await runTask("validate", ["--path", GOOD, "--world", "zlb"]);
   assert.equal(w.code, 2);
   assert.match(w.stderr, /error: World "zlb" is not in this dataset: it has nk, switching/);
-  const k = await runCli("validate.ts", ["--path", GOOD, "--resimulate", "-1"]);
+  const k = await runTask("validate", ["--path", GOOD, "--resimulate", "-1"]);
   assert.equal(k.code, 2);
 });
 

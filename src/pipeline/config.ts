@@ -8,21 +8,9 @@
 import { Ajv2020 } from "../deps.ts";
 import configSchema from "../../schemas/generate_config.json" with { type: "json" };
 import { WORLD_IDS, type WorldId } from "../simulators/types.ts";
+import { UsageError } from "../usage_error.ts";
 
-/** Raised for bad user input (unknown world, bad numbers, ...); CLIs exit with code 2. */
-export class UsageError extends Error {
-  /** Tag for `instanceof`-free checks. */
-  readonly code = "USAGE";
-  /**
-   * Create a usage error.
-   *
-   * @param message What is wrong and how to fix it.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { UsageError };
 
 /** Which part of the plan one process writes (scale-out). */
 export interface ShardSpec {
@@ -145,7 +133,31 @@ export function checkConfigFile(value: unknown, source: string): ConfigInput {
   );
 }
 
-function toInt(name: string, value: number | string, min: number, max: number): number {
+/**
+ * Parse an integer option (a flag or a config-file value) and check its range.
+ *
+ * @param name The flag name without dashes, e.g. `"n-samples"`.
+ * @param value The value as given.
+ * @param min Smallest allowed value.
+ * @param max Largest allowed value.
+ * @returns The integer.
+ * @throws {UsageError} Naming the flag, the value and the allowed range.
+ *
+ * @example Ranges are checked, negative numbers included
+ * ```ts
+ * import { parseIntegerOption } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseIntegerOption("seed", "7", 0, 10), 7);
+ * assert.throws(() => parseIntegerOption("n-samples", "-5", 1, 10), /must be between 1 and 10/);
+ * assert.throws(() => parseIntegerOption("T", "2.5", 1, 10), /expected an integer/);
+ * ```
+ */
+export function parseIntegerOption(
+  name: string,
+  value: number | string,
+  min: number,
+  max: number,
+): number {
   const n = typeof value === "number" ? value : Number(String(value).trim());
   if (typeof value === "string" && !/^\s*-?\d+\s*$/.test(value)) {
     throw new UsageError(`Invalid --${name} "${value}": expected an integer`);
@@ -164,7 +176,7 @@ function toInt(name: string, value: number | string, min: number, max: number): 
  * index comes from the batch engine's environment.
  *
  * @param text The flag value.
- * @param env Reads an environment variable (default: `Deno.env.get`).
+ * @param env Reads an environment variable (default {@link readEnv}: a denied read is an error).
  * @returns The shard.
  * @throws {UsageError} If malformed or out of range.
  *
@@ -179,7 +191,7 @@ function toInt(name: string, value: number | string, min: number, max: number): 
  */
 export function parseShard(
   text: string,
-  env: (key: string) => string | undefined = safeEnv,
+  env: (key: string) => string | undefined = readEnv,
 ): ShardSpec {
   const m = /^(auto|\d+)\/(\d+)$/.exec(text.trim());
   if (!m) throw new UsageError(`Invalid --shard "${text}": expected i/N (0-based) or auto/N`);
@@ -187,7 +199,7 @@ export function parseShard(
   if (count < 1) throw new UsageError(`Invalid --shard "${text}": N must be at least 1`);
   let index: number;
   if (m[1] === "auto") {
-    const vars = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX", "SLURM_ARRAY_TASK_ID"];
+    const vars = SHARD_INDEX_VARIABLES;
     const found = vars.map((k) => [k, env(k)] as const).find(([, v]) => v !== undefined);
     if (!found) {
       throw new UsageError(
@@ -209,12 +221,28 @@ export function parseShard(
   return { index, count };
 }
 
-function safeEnv(key: string): string | undefined {
-  try {
-    return Deno.env.get(key);
-  } catch {
-    return undefined;
+/** The variables `--shard auto/N` reads, in the order they are tried. */
+export const SHARD_INDEX_VARIABLES: readonly string[] = [
+  "JOB_COMPLETION_INDEX",
+  "AWS_BATCH_JOB_ARRAY_INDEX",
+  "SLURM_ARRAY_TASK_ID",
+];
+
+/**
+ * Read an environment variable; a variable this process may not read is an
+ * error that says so, never "not set".
+ *
+ * @param key The variable.
+ * @returns Its value, or `undefined` if it is not set.
+ * @throws {UsageError} If the process holds no permission to read it.
+ */
+export function readEnv(key: string): string | undefined {
+  if (Deno.permissions.querySync({ name: "env", variable: key }).state !== "granted") {
+    throw new UsageError(
+      `Cannot read the environment variable ${key}: this process is not permitted to (run it with --allow-env=${key}; the deno tasks grant it)`,
+    );
   }
+  return Deno.env.get(key);
 }
 
 /**
@@ -277,10 +305,10 @@ export function resolveConfig(inputs: ConfigInput[], defaultWorkers: number): Ge
   }
   const seed = merged.seed === undefined
     ? DEFAULT_CONFIG.seed
-    : toInt("seed", merged.seed, 0, Number.MAX_SAFE_INTEGER);
+    : parseIntegerOption("seed", merged.seed, 0, Number.MAX_SAFE_INTEGER);
   const nSamples = merged.n_samples === undefined
     ? DEFAULT_CONFIG.nSamples
-    : toInt("n-samples", merged.n_samples, 1, 100_000_000);
+    : parseIntegerOption("n-samples", merged.n_samples, 1, 100_000_000);
   if (seed + nSamples - 1 > Number.MAX_SAFE_INTEGER) {
     throw new UsageError(`Invalid --seed ${seed}: seed + n_samples must stay below 2^53`);
   }
@@ -290,7 +318,7 @@ export function resolveConfig(inputs: ConfigInput[], defaultWorkers: number): Ge
   }
   const zarrFormat = merged.zarr_format === undefined
     ? DEFAULT_CONFIG.zarrFormat
-    : toInt("zarr-format", merged.zarr_format, 2, 3) as 2 | 3;
+    : parseIntegerOption("zarr-format", merged.zarr_format, 2, 3) as 2 | 3;
   const output = merged.output ?? DEFAULT_CONFIG.output;
   if (output.trim() === "") throw new UsageError(`Invalid --output: empty path`);
   if (merged.resume && merged.overwrite) {
@@ -301,19 +329,19 @@ export function resolveConfig(inputs: ConfigInput[], defaultWorkers: number): Ge
     nSamples,
     seed,
     output,
-    T: merged.T === undefined ? DEFAULT_CONFIG.T : toInt("T", merged.T, 1, 100_000),
-    H: merged.H === undefined ? DEFAULT_CONFIG.H : toInt("H", merged.H, 0, 10_000),
+    T: merged.T === undefined ? DEFAULT_CONFIG.T : parseIntegerOption("T", merged.T, 1, 100_000),
+    H: merged.H === undefined ? DEFAULT_CONFIG.H : parseIntegerOption("H", merged.H, 0, 10_000),
     workers: merged.workers === undefined
       ? Math.max(1, defaultWorkers)
-      : toInt("workers", merged.workers, 1, 256),
+      : parseIntegerOption("workers", merged.workers, 1, 256),
     version,
     zarrFormat,
     chunkSamples: merged.chunk_samples === undefined
       ? undefined
-      : toInt("chunk-samples", merged.chunk_samples, 1, 10_000_000),
+      : parseIntegerOption("chunk-samples", merged.chunk_samples, 1, 10_000_000),
     splitSeed: merged.split_seed === undefined
       ? seed
-      : toInt("split-seed", merged.split_seed, 0, Number.MAX_SAFE_INTEGER),
+      : parseIntegerOption("split-seed", merged.split_seed, 0, Number.MAX_SAFE_INTEGER),
     resume: merged.resume ?? false,
     overwrite: merged.overwrite ?? false,
     shard: merged.shard === undefined ? undefined : parseShard(merged.shard),

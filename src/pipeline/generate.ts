@@ -16,16 +16,19 @@ import { ManifestGenerator } from "../manifest/manifest_generator.ts";
 import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
 import type { ManifestArrayInput } from "../manifest/mapping.ts";
 import { sha256Hex } from "../zarr/digest.ts";
-import { chunkCount } from "../zarr/chunk.ts";
+import { chunkCount, chunkStoreKey } from "../zarr/chunk.ts";
 import { layoutArrays, type WorldLayout, writeLayoutMetadata } from "../zarr/world_layout.ts";
 import { type ChunkTaskResult, runChunkTask, type StageTimes } from "./chunk_task.ts";
 import { type GenerateConfig, UsageError } from "./config.ts";
+import { checkResourceLimits, systemMemoryBytes } from "./limits.ts";
 import {
   deleteLedger,
+  doneKey,
   type LedgerEntry,
   readLedger,
   readRunRecord,
   recordTask,
+  RUN_KEY,
   type RunRecord,
   writeRunRecord,
 } from "./ledger.ts";
@@ -48,6 +51,12 @@ export interface GenerateOptions {
   gitHash?: string;
   /** Creation time recorded in the manifest (default: when the run first started). */
   createdAt?: string;
+  /**
+   * Memory of the machine, for the check that the chunk buffers fit
+   * (default: `Deno.systemMemoryInfo().total`, which needs
+   * `--allow-sys=systemMemoryInfo`).
+   */
+  memoryBytes?: number;
 }
 
 /** Per-world results of a run. */
@@ -166,6 +175,31 @@ function diffConfig(a: Record<string, unknown>, b: Record<string, unknown>): str
 }
 
 /**
+ * Refuse an output whose keys the store cannot hold (a path or object key
+ * too long), before anything is written: the longest keys of the layout are
+ * the last chunk of every array and its ledger entry.
+ */
+function checkKeysFit(store: ByteStore, output: string, layouts: readonly WorldLayout[]): void {
+  if (store.keyProblem === undefined) return;
+  const keys = [RUN_KEY, MANIFEST_KEY];
+  for (const layout of layouts) {
+    const last = chunkCount(layout.arrays.theta) - 1;
+    keys.push(`${layout.worldId}/splits.json`, doneKey(layout.worldId, last));
+    for (const spec of layoutArrays(layout)) {
+      keys.push(chunkStoreKey(spec, last), `${spec.path}/.zarray`, `${spec.path}/zarr.json`);
+    }
+  }
+  for (const key of keys) {
+    const problem = store.keyProblem(key);
+    if (problem !== undefined) {
+      throw new UsageError(
+        `Cannot use output ${output}: ${problem}: choose a shorter --output`,
+      );
+    }
+  }
+}
+
+/**
  * Check the output before any compute and prepare it: refuse an existing
  * dataset without `--resume`/`--overwrite`, refuse a resume whose
  * configuration differs, prove the output is writable, write the run record.
@@ -179,7 +213,9 @@ async function preflight(
   try {
     existing = await store.list("");
   } catch (e) {
-    throw new UsageError(`Cannot read output ${config.output}: ${(e as Error).message}`);
+    throw new UsageError(`Cannot use output ${config.output}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   const sharded = config.shard !== undefined;
   if (existing.length > 0) {
@@ -236,11 +272,9 @@ async function preflight(
   try {
     await writeRunRecord(store, record);
   } catch (e) {
-    throw new UsageError(
-      `Cannot write to output ${config.output}: ${
-        (e as Error).message
-      } (check the path and its permissions)`,
-    );
+    throw new UsageError(`Cannot write to output ${config.output}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   return record;
 }
@@ -300,7 +334,15 @@ export async function generateDataset(
     }, config.chunkSamples)
   );
   const cfg = runConfig(config, settings);
+  const layouts = new Map<WorldId, WorldLayout>(settings.map((s) => [s.world, layoutForWorld(s)]));
+  const inThread = options.store !== undefined || config.workers <= 1;
+  checkResourceLimits(
+    [...layouts.values()],
+    inThread ? 1 : config.workers,
+    options.memoryBytes ?? systemMemoryBytes(),
+  );
   const store = await openLocation(config.output, options.store);
+  checkKeysFit(store, config.output, [...layouts.values()]);
   const run = await preflight(store, config, {
     config_hash: configHash(cfg),
     config: cfg,
@@ -309,12 +351,7 @@ export async function generateDataset(
   const emit = options.onProgress ?? (() => {});
   const times = emptyTimes();
 
-  const layouts = new Map<WorldId, WorldLayout>();
-  for (const s of settings) {
-    const layout = layoutForWorld(s);
-    layouts.set(s.world, layout);
-    await writeLayoutMetadata(store, layout);
-  }
+  for (const layout of layouts.values()) await writeLayoutMetadata(store, layout);
 
   // Plan, shard, and skip what a previous run already wrote and verified.
   const planned: ChunkTask[] = [];
@@ -383,7 +420,7 @@ export async function generateDataset(
     });
   }
   if (todo.length > 0) {
-    if (options.store || config.workers <= 1) {
+    if (inThread) {
       const bySettings = new Map(settings.map((s) => [s.world, s]));
       for (const task of todo) {
         await onResult(

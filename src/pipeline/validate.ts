@@ -12,6 +12,7 @@ import { getSimulator, isWorldId } from "../simulators/registry.ts";
 import type { WorldAdapter, WorldId } from "../simulators/types.ts";
 import { checkSplits, parseSplitsJson } from "../splits.ts";
 import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
+import { requireManifestBytes } from "./dataset_manifest.ts";
 import { splitInfoFromManifest } from "../manifest/mapping.ts";
 import type { Manifest, ManifestArray } from "../manifest/types.ts";
 import { validateManifest } from "../manifest/validate_manifest.ts";
@@ -451,7 +452,8 @@ async function resimulate(
  * @param storeOrPath The dataset (store, path or `s3://` URL).
  * @param options Worlds, re-simulation count, progress.
  * @returns The report; `ok` is true only if every check passed.
- * @throws {UsageError} For an unknown world in `options.worlds` or an unreadable location.
+ * @throws {UsageError} For an unknown world in `options.worlds`, an unreadable location, or a
+ *   location without `manifest.json` (the message says what it holds instead).
  *
  * @example Validate a freshly generated dataset
  * ```ts
@@ -488,19 +490,8 @@ export async function validateDataset(
     samplesResimulated: resim,
     seconds: (performance.now() - t0) / 1000,
   });
+  const raw = await requireManifestBytes(store, "validate");
   c.ran("manifest");
-  const raw = await store.get(MANIFEST_KEY);
-  if (!raw) {
-    const partial = (await store.list(LEDGER_PREFIX)).length > 0;
-    c.add(
-      "manifest",
-      MANIFEST_KEY,
-      partial
-        ? "manifest.json is missing: this is an unfinished run (finish it with generate --resume or --finalize)"
-        : "manifest.json is missing: not a ume-data dataset, or the path is wrong",
-    );
-    return report([]);
-  }
   let manifest: Manifest;
   try {
     manifest = JSON.parse(decoder.decode(raw)) as Manifest;

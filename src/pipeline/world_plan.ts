@@ -71,8 +71,8 @@ export function layoutForWorld(s: WorldSettings): WorldLayout {
 }
 
 /**
- * Resolve the chunk size of a world: the given one, or about 1 MiB chunks
- * of its largest per-sample array.
+ * Resolve the chunk size of a world: the given one (at most the number of
+ * samples), or about 1 MiB chunks of its largest per-sample array.
  *
  * @param s The settings without `chunkSamples`.
  * @param chunkSamples The requested chunk size, if any.
@@ -90,7 +90,8 @@ export function resolveWorldSettings(
   s: Omit<WorldSettings, "chunkSamples">,
   chunkSamples?: number,
 ): WorldSettings {
-  if (chunkSamples !== undefined) return { ...s, chunkSamples };
+  // A chunk never holds more samples than the world has: no buffers for samples that do not exist.
+  if (chunkSamples !== undefined) return { ...s, chunkSamples: Math.min(chunkSamples, s.nSamples) };
   const w = getSimulator(s.world);
   const layout = worldLayout(s.world, {
     nSamples: s.nSamples,

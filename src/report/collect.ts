@@ -13,10 +13,10 @@
 
 import { loadDataset } from "../dataset/reader.ts";
 import type { LoadedArray } from "../dataset/reader.ts";
-import { readManifest } from "../manifest/manifest_io.ts";
 import type { Manifest, ManifestArray, ManifestSimulator } from "../manifest/types.ts";
-import { ManifestValidationError } from "../manifest/validate_manifest.ts";
-import { UsageError } from "../pipeline/config.ts";
+import { validateManifest } from "../manifest/validate_manifest.ts";
+import { requireManifestBytes } from "../pipeline/dataset_manifest.ts";
+import { UsageError } from "../usage_error.ts";
 import { getSimulator, isWorldId } from "../simulators/registry.ts";
 import type { SliceRule } from "../simulators/types.ts";
 import { parseSplitsJson } from "../splits.ts";
@@ -276,25 +276,22 @@ export async function collectReport(
 }
 
 async function readReportManifest(store: ByteStore): Promise<Manifest> {
-  let manifest: Manifest | undefined;
+  const bytes = await requireManifestBytes(store, "report on");
+  let doc: unknown;
   try {
-    manifest = await readManifest(store);
+    doc = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    if (e instanceof ManifestValidationError || e instanceof SyntaxError) {
-      const error = new UsageError(
-        `Cannot report on ${store.url}: manifest.json is invalid (run deno task validate for details)`,
-      );
-      (error as Error).cause = e;
-      throw error;
-    }
-    throw e;
-  }
-  if (manifest === undefined) {
     throw new UsageError(
-      `Cannot report on ${store.url}: no manifest.json (not a dataset, or generation has not finished: run deno task generate or finalize)`,
+      `Cannot report on ${store.url}: manifest.json is not valid JSON (run deno task validate for details)`,
+      { cause: e },
     );
   }
-  return manifest;
+  if (validateManifest(doc).length > 0) {
+    throw new UsageError(
+      `Cannot report on ${store.url}: manifest.json is invalid (run deno task validate for details)`,
+    );
+  }
+  return doc as Manifest;
 }
 
 function arrayBytes(sim: ManifestSimulator): { raw: number; stored: number } {

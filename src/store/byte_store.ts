@@ -48,6 +48,15 @@ export interface ByteStore {
    * @returns The bytes, or `undefined` if the key does not exist.
    */
   getRange?(key: string, offset: number, length: number): Promise<Uint8Array | undefined>;
+  /**
+   * Why `key` could not be stored here (a path or object name longer than
+   * the backend allows), or `undefined` when it fits. Lets a writer refuse a
+   * location before it writes anything.
+   *
+   * @param key The key, relative to the store root.
+   * @returns The reason, or `undefined`.
+   */
+  keyProblem?(key: string): string | undefined;
   /** Release resources (connections, handles). Safe to call twice. */
   close?(): Promise<void>;
 }

@@ -8,9 +8,21 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { ByteStore } from "./byte_store.ts";
 import { checkKey, checkPrefix, checkRange } from "./_keys.ts";
 import { StoreError } from "./store_error.ts";
+import { describeFsError } from "./fs_error.ts";
 
 /** Temporary files written by `set` before the rename: `.<name>.<16 hex>.tmp`. */
 const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
+
+/** Bytes a temporary file name adds to the name it stands for (`.` + `.<16 hex>.tmp`). */
+const TEMP_NAME_EXTRA = 22;
+
+/** Longest path the kernel accepts (PATH_MAX 4096, with the terminating NUL). */
+const MAX_PATH_BYTES = 4095;
+
+/** Longest file or folder name (NAME_MAX). */
+const MAX_NAME_BYTES = 255;
+
+const utf8 = new TextEncoder();
 
 function randomHex(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
@@ -31,10 +43,6 @@ async function writeNewFile(path: string, value: Uint8Array): Promise<void> {
   } finally {
     file.close();
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -95,9 +103,13 @@ export class LocalStore implements ByteStore {
       return await Deno.readFile(path);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
-      throw new StoreError("IO", `Cannot read "${key}" from "${this.url}": ${errorText(error)}`, {
-        cause: error,
-      });
+      throw new StoreError(
+        "IO",
+        `Cannot read "${key}" from "${this.url}": ${describeFsError(error, this.root)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -128,9 +140,13 @@ export class LocalStore implements ByteStore {
       await Deno.rename(temp, path);
     } catch (error) {
       await Deno.remove(temp).catch(() => {});
-      throw new StoreError("IO", `Cannot write "${key}" to "${this.url}": ${errorText(error)}`, {
-        cause: error,
-      });
+      throw new StoreError(
+        "IO",
+        `Cannot write "${key}" to "${this.url}": ${describeFsError(error, this.root)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -145,9 +161,13 @@ export class LocalStore implements ByteStore {
       await Deno.remove(path);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return;
-      throw new StoreError("IO", `Cannot delete "${key}" from "${this.url}": ${errorText(error)}`, {
-        cause: error,
-      });
+      throw new StoreError(
+        "IO",
+        `Cannot delete "${key}" from "${this.url}": ${describeFsError(error, this.root)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -166,9 +186,13 @@ export class LocalStore implements ByteStore {
     try {
       await this.#walk(folder, prefix, keys);
     } catch (error) {
-      throw new StoreError("IO", `Cannot list "${prefix}" in "${this.url}": ${errorText(error)}`, {
-        cause: error,
-      });
+      throw new StoreError(
+        "IO",
+        `Cannot list "${prefix}" in "${this.url}": ${describeFsError(error, this.root)}`,
+        {
+          cause: error,
+        },
+      );
     }
     return keys.sort();
   }
@@ -207,6 +231,42 @@ export class LocalStore implements ByteStore {
   }
 
   /**
+   * Why `key` could not be written under this root: the path (with the
+   * temporary file name of an atomic write) longer than 4,095 bytes, or a
+   * name longer than 255 bytes.
+   *
+   * @param key The key.
+   * @returns The reason, or `undefined` when it fits.
+   *
+   * @example A key that fits and a root that is too long
+   * ```ts
+   * import { LocalStore } from "./local_store.ts";
+   * import assert from "node:assert/strict";
+   * assert.equal(new LocalStore("/tmp/ds").keyProblem("nk/theta.zarr/c/0/0"), undefined);
+   * assert.match(new LocalStore("/tmp/" + "a/".repeat(2100)).keyProblem("nk/zarr.json")!, /4,095/);
+   * ```
+   */
+  keyProblem(key: string): string | undefined {
+    const path = this.#path(key);
+    const bytes = utf8.encode(path).length + TEMP_NAME_EXTRA;
+    if (bytes > MAX_PATH_BYTES) {
+      return `the file path of "${key}" would be ${bytes} bytes (with the temporary name of an atomic write); the file system allows ${
+        MAX_PATH_BYTES.toLocaleString("en-US")
+      }`;
+    }
+    const names = path.split("/");
+    for (let i = 0; i < names.length; i++) {
+      const n = utf8.encode(names[i]).length + (i === names.length - 1 ? TEMP_NAME_EXTRA : 0);
+      if (n > MAX_NAME_BYTES) {
+        return `the name "${
+          names[i].slice(0, 40)
+        }..." is ${n} bytes; the file system allows ${MAX_NAME_BYTES} per name`;
+      }
+    }
+    return undefined;
+  }
+
+  /**
    * Read part of a file (shorter at the end of the file).
    *
    * @param key The key.
@@ -222,9 +282,13 @@ export class LocalStore implements ByteStore {
       file = await Deno.open(path, { read: true });
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
-      throw new StoreError("IO", `Cannot read "${key}" from "${this.url}": ${errorText(error)}`, {
-        cause: error,
-      });
+      throw new StoreError(
+        "IO",
+        `Cannot read "${key}" from "${this.url}": ${describeFsError(error, this.root)}`,
+        {
+          cause: error,
+        },
+      );
     }
     try {
       await file.seek(offset, Deno.SeekMode.Start);
@@ -237,9 +301,13 @@ export class LocalStore implements ByteStore {
       }
       return filled === length ? out : out.slice(0, filled);
     } catch (error) {
-      throw new StoreError("IO", `Cannot read "${key}" from "${this.url}": ${errorText(error)}`, {
-        cause: error,
-      });
+      throw new StoreError(
+        "IO",
+        `Cannot read "${key}" from "${this.url}": ${describeFsError(error, this.root)}`,
+        {
+          cause: error,
+        },
+      );
     } finally {
       file.close();
     }
@@ -282,7 +350,9 @@ export class LocalStore implements ByteStore {
     } catch (error) {
       throw new StoreError(
         "IO",
-        `Cannot remove temporary files under "${prefix}" in "${this.url}": ${errorText(error)}`,
+        `Cannot remove temporary files under "${prefix}" in "${this.url}": ${
+          describeFsError(error, this.root)
+        }`,
         { cause: error },
       );
     }

@@ -504,6 +504,20 @@ export class S3Store implements ByteStore {
     });
   }
 
+  /**
+   * Why `key` could not be stored: S3 object keys are at most 1,024 bytes
+   * of UTF-8, the store's prefix included.
+   *
+   * @param key The key, relative to the store root.
+   * @returns The reason, or `undefined` when it fits.
+   */
+  keyProblem(key: string): string | undefined {
+    const bytes = new TextEncoder().encode(this.#root + key).length;
+    return bytes > 1024
+      ? `the object key of "${key}" would be ${bytes} bytes with the prefix; S3 allows 1,024`
+      : undefined;
+  }
+
   /** Nothing to release (connections are pooled by fetch); safe to call twice. */
   close(): Promise<void> {
     return Promise.resolve();
