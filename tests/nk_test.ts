@@ -233,7 +233,7 @@ Deno.test("nkDeterminacy() flags indeterminacy iff the Taylor principle fails", 
   assert.ok(det > 100 && indet > 100, `both cases covered: ${det} / ${indet}`);
 });
 
-Deno.test("nkWorld signs hold on every prior draw (§11.3)", () => {
+Deno.test("nkWorld impact signs hold on every prior draw", () => {
   const rng = keyedStream(14, "nk-test", 0, STREAM.SPARE);
   const eps = new Float64Array(3);
   for (let draw = 0; draw < 500; draw++) {
@@ -306,7 +306,7 @@ Deno.test("nkWorld extras: real rate is 4(i − E π') and natural rate is 4 r^n
   }
 });
 
-Deno.test("nkStateSpace() has the §4.3 structure", () => {
+Deno.test("nkStateSpace() has the MSV state-space structure", () => {
   const th = Float64Array.from(nkWorld.params.defaults);
   const sol = solveNk(th);
   const ss = nkStateSpace(sol, { extras: true });

@@ -90,7 +90,7 @@ Deno.test("rbcWorld matches the Hansen (1985) / Uhlig exampl1.m oracles", async 
   }
 });
 
-Deno.test("rbcWorld default-theta technology impact has the KPR magnitudes of SIMULATORS.md §5.5", () => {
+Deno.test("rbcWorld default-theta technology impact has the King–Plosser–Rebelo magnitudes", () => {
   const s = solveRbc(DEFAULT);
   near(s.P, 0.9531, 5e-5, "P");
   const irf = rbcFullIrf(DEFAULT, 0, 1, 0);
@@ -106,7 +106,7 @@ Deno.test("rbcWorld default-theta technology impact has the KPR magnitudes of SI
 /**
  * Cross-check the scalar quadratic against cyclic reduction on the raw
  * log-linear system in y_t = [k_{t+1}, c_t, a_t, b_t, n_t, ŷ_t] (the first
- * four are SIMULATORS.md §11.2's vector; hours and output are kept as
+ * four are the usual (k', c, a, b) system; hours and output are kept as
  * variables so the static block is the raw first-order conditions). Returns
  * the solvent X and the full decimal IRF from `y_0 = −(A1 + A2 X)⁻¹ D`.
  */
@@ -164,7 +164,7 @@ function crSolve(th: Float64Array, shock: number, H: number): {
   return { x, iterations, path };
 }
 
-Deno.test("solveRbc() agrees with cyclic reduction on 500 prior draws (§11.2)", () => {
+Deno.test("solveRbc() agrees with cyclic reduction on 500 prior draws", () => {
   let maxErr = 0;
   let maxIter = 0;
   for (const th of priorDraws(500)) {
@@ -226,7 +226,8 @@ Deno.test("rbcFullIrf() matches the cyclic-reduction IRF of every observable on 
 });
 
 /**
- * §11.3 sign checks for one theta. `minRatio` bounds investment/output on
+ * Economic sign checks for one theta (signs that held on every one of 5,000
+ * prior draws). `minRatio` bounds investment/output on
  * impact: > 2 on random prior draws, but it dips to 1.76 at the extreme box
  * corner (alpha 0.4, delta 0.03, gamma 3, rho_a 0.99): 1 of 200,000 prior
  * draws had i0/y0 = 1.994.
@@ -248,7 +249,7 @@ function assertSigns(th: Float64Array, minRatio: number): void {
   assert.ok(pref[HOURS] < 0, `preference n0 = ${pref[HOURS]}`);
 }
 
-Deno.test("rbcWorld IRF signs hold on prior draws (§11.3)", () => {
+Deno.test("rbcWorld IRF signs hold on prior draws", () => {
   for (const th of priorDraws(2000, 20000)) assertSigns(th, 2);
 });
 

@@ -292,7 +292,7 @@ Deno.test("expected IRF equals the mean of 20k simulated path IRFs", () => {
       }
       const scale = maxAbs(want);
       if (c === 0) {
-        // SIMULATORS.md §11.2: within 5e-3 on an IRF of scale 1 (default theta).
+        // The Monte Carlo mean is within 5e-3 of an IRF of scale 1 (default theta).
         assert.ok(dev <= 5e-3 * scale, `shock ${k}: deviation ${dev}, scale ${scale}`);
       }
     }

@@ -261,20 +261,21 @@ Deno.test("zlbWorld period solves (fast path, early exit) agree with the full pa
   assert.ok(delayed >= 4 && impact > 50, `delayed ${delayed}, impact ${impact}`);
 });
 
-Deno.test("zlbWorld reproduces the binding reference cases (§9.2, §11.3) and amplifies", () => {
-  // §11.3: zlb defaults, r_ss = 0.5, −2 s.d. demand: x0 = −6.87 vs −2.72 linear.
+Deno.test("zlbWorld reproduces the binding reference cases and amplifies", () => {
+  // Reference cases from the team's Python OccBin solver (2 decimals).
+  // zlb defaults, r_ss = 0.5, −2 s.d. demand: x0 = −6.87 vs −2.72 linear.
   const th = withRss(DEFAULTS, 0.5);
   const zlb = zlbWorld.computeIrf(th, 1, -2, 8);
   const lin = nkWorld.computeIrf(th.slice(0, 12), 1, -2, 8);
   near(zlb[0], -6.87, 0.005, "zlb x0");
   near(lin[0], -2.72, 0.005, "linear x0");
   assert.equal(zlb[2], -0.5);
-  // §9.2.3: nk defaults with r_ss = 0.5, −3 s.d. demand, binding in quarters 0–2.
+  // nk defaults with r_ss = 0.5, −3 s.d. demand, binding in quarters 0–2.
   const nkDef = Float64Array.from([...nkWorld.params.defaults, 0.5]);
   const ref = [[-5.61, -3.58, -0.5], [-2.39, -1.35, -0.5], [-0.92, -0.40, -0.5]];
   const irf = zlbWorld.computeIrf(nkDef, 1, -3, 4);
   for (let h = 0; h < 3; h++) {
-    for (let j = 0; j < 3; j++) near(irf[3 * h + j], ref[h][j], 0.005, `§9.2.3 h=${h} j=${j}`);
+    for (let j = 0; j < 3; j++) near(irf[3 * h + j], ref[h][j], 0.005, `nk defaults h=${h} j=${j}`);
   }
   assert.ok(irf[3 * 3 + 2] > -0.5, "the spell ends after quarter 2");
   // Qualitative: a binding adverse demand shock always lowers output by more than nk.
@@ -291,7 +292,8 @@ Deno.test("zlbWorld reproduces the binding reference cases (§9.2, §11.3) and a
 });
 
 Deno.test("zlbWorld responses are asymmetric when the floor binds", () => {
-  // §6.3(d): zlb defaults at r_ss = 1, demand ±2 s.d.: IRF(+) + IRF(−) at h = 0.
+  // Reference case (Python OccBin solver): zlb defaults at r_ss = 1, demand ±2 s.d.:
+  // IRF(+) + IRF(−) at h = 0.
   const th = withRss(DEFAULTS, 1);
   const up = zlbWorld.computeIrf(th, 1, 2, 4);
   const down = zlbWorld.computeIrf(th, 1, -2, 4);

@@ -1,7 +1,7 @@
 /**
  * The `nk` world: the three-equation New Keynesian model with interest-rate
  * smoothing and AR(1) monetary, demand (natural-rate) and cost-push shocks
- * (SIMULATORS.md §4).
+ * (Galí 2015, ch. 3, with a smoothed Taylor rule).
  *
  * The solution is QZ-free (see `_nk_solve.ts`): the policy root ω of a scalar
  * cubic, then 3×3 solves for the shock loadings. The state is
@@ -248,7 +248,7 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
 }
 
 /**
- * The nk world adapter (SIMULATORS.md §4): 12 parameters, shocks
+ * The nk world adapter: 12 parameters, shocks
  * `[monetary, demand, cost_push]`, canonical `[x, 4π, 4i]`, extras
  * `real_rate_ann`, `natural_rate_ann`.
  *

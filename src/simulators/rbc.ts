@@ -1,7 +1,6 @@
 /**
  * The `rbc` world: a log-linear real business cycle model (King–Plosser–
- * Rebelo / Hansen) with a technology and an intertemporal preference shock
- * (SIMULATORS.md §5).
+ * Rebelo / Hansen) with a technology and an intertemporal preference shock.
  *
  * Preferences `E Σ βᵗ b_t [C^{1−γ}/(1−γ) − χ N^{1+1/ν}/(1+1/ν)]`, technology
  * `Y = A K^α N^{1−α}`, `K' = (1−δ)K + I`, `Y = C + I`. The one endogenous state
@@ -228,7 +227,8 @@ function solveCore(p: RbcParams): RbcSolution | string {
 }
 
 /**
- * Solve the log-linear rbc model at theta (SIMULATORS.md §5.3).
+ * Solve the log-linear rbc model at theta (undetermined coefficients, as in
+ * Uhlig's toolkit, reduced to a scalar quadratic).
  *
  * P is the stable root of `Γ P² − [Γ g_k + γ + ψ(y_k − 1) g_c] P + γ g_k = 0`,
  * found with the cancellation-free quadratic formula; exactly one root must lie
@@ -460,7 +460,7 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
 }
 
 /**
- * The rbc world adapter (SIMULATORS.md §5): 9 parameters, shocks
+ * The rbc world adapter: 9 parameters, shocks
  * `[technology, preference]`, canonical `[100 y, 400 Δc, 400 r]`, extras
  * consumption, investment, hours, capital, real_wage (percent).
  *

@@ -1,6 +1,6 @@
 /**
  * The `switching` world: a two-regime Markov-switching VAR(1) in three
- * observables with two shocks (SIMULATORS.md §8).
+ * observables with two shocks.
  *
  * ```
  * P   = [[p00, 1 - p00], [1 - p11, p11]]          s_t in {0, 1}
@@ -721,7 +721,7 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
 }
 
 /**
- * The `switching` world adapter (SIMULATORS.md §8).
+ * The `switching` world adapter.
  *
  * - `simulate(theta, eps, T, { x0, regimeSeq })` is a pure function of its
  *   inputs. Without `regimeSeq` the path is **all regime 0** (a fixed,

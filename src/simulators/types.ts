@@ -1,7 +1,7 @@
 /**
  * The adapter API every simulator world implements.
  *
- * Conventions (see SIMULATORS.md):
+ * Conventions:
  * - A shock at t = 0 moves the observables at t = 0; `IRF[0]` is the impact.
  * - Canonical observables are `[output, inflation, rate]`, deviations from
  *   steady state, in percent / annualized percentage points.
@@ -194,7 +194,8 @@ export interface WorldAdapter {
   simulate(theta: Float64Array, eps: Float64Array, T: number, options?: SimulateOptions): SimOutput;
   /**
    * The IRF `(H + 1, 3)` of one shock: shocked minus baseline simulation
-   * (or its exact equivalent / expectation, see SIMULATORS.md).
+   * (or its exact equivalent: the analytic `C A^h B e_k` of the linear
+   * worlds; for switching, the expectation over regime paths).
    *
    * @param theta Parameters in natural units.
    * @param shockIndex Which shock.
