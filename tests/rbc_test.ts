@@ -297,6 +297,35 @@ Deno.test("rbcWorld analytic IRF equals the baseline-subtracted simulation", () 
   }
 });
 
+Deno.test("rbcWorld x0 is the state of period −1: [k_0, a_{−1}, b_{−1}, c_{−1}] without shocks", () => {
+  const T = 16;
+  const rng = keyedStream(4, "rbc_test", 0, 0);
+  const eps = new Float64Array(T * 2);
+  for (const th of [DEFAULT, ...priorDraws(20, 700)]) {
+    const [, , delta, , , rhoA, , rhoB] = th;
+    const s = solveRbc(th);
+    const x0 = new Float64Array(4).map(() => rng.uniform(-0.05, 0.05));
+    const out = rbcWorld.simulate(th, eps, T, { x0 });
+    assert.ok(out.yExtra);
+    // Closed form of the decimal paths: k_0 given, a_t = ρ_a^{t+1} a_{−1}, ...
+    let k = x0[0], cPrev = x0[3];
+    for (let t = 0; t < T; t++) {
+      const a = rhoA ** (t + 1) * x0[1], b = rhoB ** (t + 1) * x0[2];
+      const c = s.Rk * k + s.Sa * a + s.Sb * b;
+      const kNext = s.P * k + s.Qa * a + s.Qb * b;
+      near(out.y[3 * t + 1], 400 * (c - cPrev), 1e-12, `400 Δc_${t}`);
+      near(out.yExtra[5 * t], 100 * c, 1e-12, `100 c_${t}`);
+      near(out.yExtra[5 * t + 1], (100 * (kNext - (1 - delta) * k)) / delta, 1e-10, `inv_${t}`);
+      near(out.yExtra[5 * t + 3], 100 * k, 1e-12, `100 k_${t}`);
+      cPrev = c;
+      k = kNext;
+    }
+  }
+  // The last entry is last period's consumption: alone, it moves only Δc_0.
+  const only = rbcWorld.simulate(DEFAULT, eps, T, { x0: Float64Array.of(0, 0, 0, 0.01) });
+  only.y.forEach((v, i) => near(v, i === 1 ? -4 : 0, 1e-12, `entry ${i}`));
+});
+
 Deno.test("rbcWorld IRFs are linear in the shock size", () => {
   for (const th of priorDraws(20, 700)) {
     for (const shock of [0, 1]) {

@@ -197,6 +197,50 @@ Deno.test("zlbWorld with the floor far away equals nkWorld", () => {
   }
 });
 
+Deno.test("zlbWorld and nkWorld read x0 alike: with the floor out of reach the same x0 gives the same path", () => {
+  const rng = keyedStream(22, "zlb-test", 0, STREAM.SPARE);
+  const T = 60, H = 20;
+  let smoothed = 0;
+  for (let draw = 0; draw < 30; draw++) {
+    const th = withRss(drawBox(rng), 1e6);
+    if (draw < 3) th[5] = 0; // no smoothing: ω = 0
+    if (th[5] > 0) smoothed++;
+    const nkTheta = th.slice(0, 12);
+    // x0 = [m_{−1}, r^n_{−1}, u_{−1}, i_{−1}], every entry nonzero.
+    const x0 = Float64Array.of(
+      rng.uniform(-1, 1),
+      rng.uniform(-2, 2),
+      rng.uniform(-1, 1),
+      rng.uniform(0.2, 1) * (draw % 2 ? 1 : -1),
+    );
+    for (const scaleEps of [0, 0.5]) {
+      const eps = new Float64Array(T * 3);
+      for (let i = 0; i < eps.length; i++) eps[i] = scaleEps * rng.nextNormal();
+      const z = zlbWorld.simulate(th, eps, T, { x0 });
+      const n = nkWorld.simulate(nkTheta, eps, T, { x0 });
+      assert.ok(z.bindingFlags);
+      assert.equal(z.bindingFlags.reduce((s, v) => s + v, 0), 0);
+      for (let k = 0; k < z.y.length; k++) {
+        near(z.y[k], n.y[k], 1e-12 * Math.max(1, Math.abs(n.y[k])), `draw ${draw} entry ${k}`);
+      }
+      // Last period's rate enters period 0 once: i_0 = ω i_{−1} + c·z_0.
+      const sol = solveNk(th);
+      const z0 = [0, 1, 2].map((j) => sol.rho[j] * x0[j] + sol.scale[j] * eps[j]);
+      const i0 = sol.omega * x0[3] + sol.bi[0] * z0[0] + sol.bi[1] * z0[1] + sol.bi[2] * z0[2];
+      near(n.y[2], 4 * i0, 1e-12 * Math.max(1, Math.abs(4 * i0)), `draw ${draw} i_0`);
+    }
+    // And the IRF from that x0 is nk's (which does not depend on x0).
+    for (let k = 0; k < 3; k++) {
+      const a = zlbWorld.computeIrf(th, k, -1, H, { x0 });
+      const b = nkWorld.computeIrf(nkTheta, k, -1, H);
+      for (let i = 0; i < a.length; i++) {
+        near(a[i], b[i], 1e-12 * Math.max(1, Math.abs(b[i])), `draw ${draw} irf ${k}`);
+      }
+    }
+  }
+  assert.ok(smoothed > 20, `draws with smoothing: ${smoothed}`);
+});
+
 Deno.test("zlbWorld +1 shocks that stay above the floor equal nkWorld", () => {
   let compared = 0;
   for (let s = 0; s < 150; s++) {
@@ -220,7 +264,8 @@ Deno.test("zlbWorld IRF equals the period-0 perfect-foresight path (time consist
   for (const c of bindingCases()) {
     const th = c.theta;
     const H = 40;
-    // From S_{-1} = [0, 0, 0, i_{-1}], shocks (in s.d.) that produce c.state's z_0.
+    // From x0 = [0, 0, 0, i_{−1}] (the state of period −1), shocks (in s.d.) that produce
+    // c.state's z_0.
     const x0 = new Float64Array([0, 0, 0, c.state[3]]);
     const eps = new Float64Array((H + 1) * 3);
     for (let j = 0; j < 3; j++) eps[j] = c.state[j] / scale(th, j);

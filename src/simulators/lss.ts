@@ -227,7 +227,8 @@ function metaNumber(meta: Readonly<Record<string, number>>, name: string): numbe
 
 /**
  * The `lss` world adapter: `x_t = A x_{t−1} + B eps_t`, `y_t = C x_t`, theta
- * drawn by {@link drawLssTheta}.
+ * drawn by {@link drawLssTheta}. `simulate`'s `x0` is the state of period −1,
+ * `x_{−1}` (4 entries); IRFs do not depend on it (the model is linear).
  *
  * @example Generate one sample
  * ```ts
@@ -308,7 +309,7 @@ export const lssWorld: WorldAdapter = {
     if (x0 && x0.length !== NX) {
       throw new RangeError(`lss initial state must have ${NX} entries: got ${x0.length}`);
     }
-    return { y: simulateStateSpace(ss, eps, T, x0) };
+    return { y: simulateStateSpace(ss, eps, T, { x0 }) };
   },
   computeIrf(
     theta: Float64Array,

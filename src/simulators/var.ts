@@ -457,7 +457,9 @@ function maxRowNorm(theta: ArrayLike<number>): number {
 
 /**
  * The `var` world adapter: `y_t = Σ A_ℓ y_{t−ℓ} + L eps_t`, theta drawn by
- * {@link drawVarTheta}.
+ * {@link drawVarTheta}. `simulate`'s `x0` is the state of period −1, the
+ * lags `[y_{−1}, y_{−2}, …]` (3 values per lag, see {@link simulateVar});
+ * IRFs do not depend on it (the model is linear).
  *
  * @example Generate one sample
  * ```ts

@@ -10,7 +10,10 @@
  * guess-and-verify, and only period 0 of the path is kept. Every recursion is
  * scalar; nothing allocates per period.
  *
- * The state is `S_t = [m_t, r^n_t, u_t, i_{t−1}]` (percent); canonical
+ * The state is `S_t = [m_t, r^n_t, u_t, i_{t−1}]` (percent). An initial
+ * state `x0` is the economy's state of period −1, `[m_{−1}, r^n_{−1}, u_{−1},
+ * i_{−1}]` (the rate a quarterly percent deviation, at or above the floor),
+ * the same convention as nk; canonical
  * observables `[x_t, 4π_t, 4i_t]` are deviations (the rate's floor is
  * `−r_ss`); extras are the levels `rate_level = r_ss + 4i_t ≥ 0` and
  * `shadow_rate_level = r_ss + 4i*_t`. Stored IRFs start at the steady state
@@ -358,7 +361,8 @@ function newStats(): RunStats {
 
 /**
  * Simulate T periods: z_t = ρ ⊙ z_{t−1} + 100σ ⊙ eps_t, solve the
- * path, keep period 0. Writes canonical y (T, 3), optional extras (T, 2) and
+ * path, keep period 0. Starts from x0 = `[m_{−1}, r^n_{−1}, u_{−1}, i_{−1}]`
+ * (default zeros). Writes canonical y (T, 3), optional extras (T, 2) and
  * binding flags (T).
  */
 function run(
@@ -503,6 +507,12 @@ function prepare(theta: ArrayLike<number>): OccBin {
   return SHARED;
 }
 
+/**
+ * Simulate T periods from `options.x0`, the economy's state in period −1,
+ * `[m_{−1}, r^n_{−1}, u_{−1}, i_{−1}]`: the shock processes (percent) and last
+ * period's actual policy rate (quarterly percent deviation), exactly as in
+ * nk; default the steady state (zeros).
+ */
 function simulate(
   theta: Float64Array,
   eps: Float64Array,
@@ -539,6 +549,10 @@ function simulate(
   };
 }
 
+/**
+ * Shocked minus baseline simulation, both from `options.x0` (the state of
+ * period −1, as in {@link simulate}); from the steady state the baseline is 0.
+ */
 function computeIrf(
   theta: Float64Array,
   shockIndex: number,
@@ -771,7 +785,10 @@ function guardOk(stats: RunStats): boolean {
  * shock ranges, plus `r_ss`), shocks `[monetary, demand, cost_push]`,
  * canonical `[x, 4π, 4i]` (deviations; the rate's floor is −r_ss), extras
  * `rate_level`, `shadow_rate_level`; IRFs at shock size −1 from the steady
- * state.
+ * state. `x0` (of `simulate` and `computeIrf`) is the state of period −1,
+ * `[m_{−1}, r^n_{−1}, u_{−1}, i_{−1}]` (percent; the rate a quarterly
+ * deviation), the same as nk's; IRFs from a nonzero `x0` subtract the
+ * baseline from that state.
  *
  * @example Generate one sample
  * ```ts
