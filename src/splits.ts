@@ -1,11 +1,11 @@
 /**
  * Train / validation / test splits of one world: random, slice and corner.
  *
- * The slice and corner holdouts are true extrapolation sets (SIMULATORS.md
- * §10.1): every sample that satisfies the world's slice rule goes to
- * `test_slice`, and every remaining sample in the high-persistence,
- * high-volatility corner goes to `test_corner`; none of them can land in
- * `train` or `val`. The rest is split at random by a seeded shuffle.
+ * The slice and corner holdouts are true extrapolation sets: every sample
+ * that satisfies the world's slice rule goes to `test_slice`, and every
+ * remaining sample in the high-persistence, high-volatility corner goes to
+ * `test_corner`; none of them can land in `train` or `val`. The rest is split
+ * at random by a seeded shuffle.
  *
  * The construction is a pure function of (statistics, slice rule, seed,
  * fractions, corner quantile), so `validate` can rebuild it and compare.

@@ -3,8 +3,10 @@
  * stable solvent X (the rational-expectations law of motion
  * `y_t = X y_{t-1} + ...` of `A0 y_{t-1} + A1 y_t + A2 E_t y_{t+1} = 0`).
  *
- * Test-time oracles only (SIMULATORS.md §3.2): they cross-check the scalar
- * closed-form solvers of the nk, zlb and rbc worlds with independent numerics.
+ * Test-time oracles only (cyclic reduction, Bini–Meini, as in Dynare's
+ * `cycle_reduction.m`; linear time iteration, Rendahl 2017): they cross-check
+ * the scalar closed-form solvers of the nk, zlb and rbc worlds with
+ * independent numerics.
  * Matrices are row-major n x n `Float64Array`s.
  *
  * @module

@@ -1,4 +1,4 @@
-import { oraclesOf } from "./_oracles.ts";
+import { assertOracleIrf, type OracleCase, oraclesOf } from "./_oracles.ts";
 import assert from "node:assert/strict";
 import { EigenvalueDecomposition, Matrix } from "./_deps.ts";
 import { cyclicReduction, timeIteration } from "./_re_solvers.ts";
@@ -14,16 +14,7 @@ import {
   solveNk,
 } from "../src/simulators/nk.ts";
 
-interface Oracle {
-  world: string;
-  case: string;
-  theta: Record<string, number>;
-  shock: string;
-  shock_size: number;
-  irf: Record<string, number[]>;
-  extra: Record<string, number>;
-  abs_tol: number;
-}
+type Oracle = OracleCase<Record<string, number>, Record<string, number>>;
 
 const ORACLES: Oracle[] = oraclesOf("nk");
 
@@ -52,14 +43,7 @@ for (const year of ["2008", "2015"]) {
     const theta = thetaOf(o);
     assert.equal(o.shock, "monetary");
     const irf = nkWorld.computeIrf(theta, 0, o.shock_size, 8);
-    for (const [h, ref] of Object.entries(o.irf)) {
-      for (let j = 0; j < 3; j++) {
-        assert.ok(
-          Math.abs(irf[Number(h) * 3 + j] - ref[j]) <= o.abs_tol,
-          `h=${h} j=${j}: got ${irf[Number(h) * 3 + j]}, expected ${ref[j]}`,
-        );
-      }
-    }
+    assert.equal(assertOracleIrf(o, (h, j) => irf[h * 3 + j]), 12);
     const sol = solveNk(theta);
     assert.equal(sol.omega, o.extra.omega);
     // Λ_v from the monetary loading: b_x = −(1 − βρ_v) Λ_v.
@@ -249,7 +233,7 @@ Deno.test("nkDeterminacy() flags indeterminacy iff the Taylor principle fails", 
   assert.ok(det > 100 && indet > 100, `both cases covered: ${det} / ${indet}`);
 });
 
-Deno.test("nkWorld signs hold on every prior draw (§11.3)", () => {
+Deno.test("nkWorld impact signs hold on every prior draw", () => {
   const rng = keyedStream(14, "nk-test", 0, STREAM.SPARE);
   const eps = new Float64Array(3);
   for (let draw = 0; draw < 500; draw++) {
@@ -299,6 +283,55 @@ Deno.test("nkWorld analytic IRF equals baseline-subtracted simulation", () => {
   }
 });
 
+Deno.test("nkWorld x0 = [0, 0, 0, v] is last period's rate: zero shocks give i_t = ω^{t+1} v", () => {
+  const rng = keyedStream(17, "nk-test", 0, STREAM.SPARE);
+  const T = 24;
+  const eps = new Float64Array(T * 3);
+  const thetas: Float64Array[] = [Float64Array.from(nkWorld.params.defaults)];
+  for (let draw = 0; draw < 40; draw++) thetas.push(drawPrior(rng, draw < 5 ? 0 : undefined));
+  let smoothed = 0;
+  for (const th of thetas) {
+    const sol = solveNk(th);
+    const { omega, ax, api } = sol;
+    if (th[5] === 0) assert.equal(omega, 0);
+    else smoothed++;
+    for (const v of [1, -0.7]) {
+      const out = nkWorld.simulate(th, eps, T, { x0: Float64Array.of(0, 0, 0, v) });
+      assert.ok(out.yExtra);
+      for (let t = 0; t < T; t++) {
+        // i_{t−1} = ω^t v drives everything: x_t = a_x i_{t−1}, π_t = a_π i_{t−1}.
+        const iPrev = omega ** t * v;
+        close(out.y[3 * t], ax * iPrev, 1e-12, `x_${t} (rho_i ${th[5]})`);
+        close(out.y[3 * t + 1], 4 * api * iPrev, 1e-12, `4π_${t} (rho_i ${th[5]})`);
+        close(out.y[3 * t + 2], 4 * omega ** (t + 1) * v, 1e-12, `4i_${t} (rho_i ${th[5]})`);
+        close(out.yExtra[2 * t + 1], 0, 1e-12, "natural rate");
+      }
+    }
+  }
+  assert.ok(smoothed > 30, `draws with smoothing: ${smoothed}`);
+});
+
+Deno.test("nkWorld x0 gives the shock processes of period −1: z_t = ρ^{t+1} z_{−1} without shocks", () => {
+  const rng = keyedStream(18, "nk-test", 0, STREAM.SPARE);
+  const T = 12;
+  const eps = new Float64Array(T * 3);
+  for (let draw = 0; draw < 20; draw++) {
+    const th = drawPrior(rng, draw < 5 ? 0 : undefined);
+    const sol = solveNk(th);
+    const x0 = Float64Array.of(rng.uniform(-1, 1), rng.uniform(-2, 2), rng.uniform(-1, 1), 0.4);
+    const out = nkWorld.simulate(th, eps, T, { x0 });
+    assert.ok(out.yExtra);
+    let iPrev = x0[3];
+    for (let t = 0; t < T; t++) {
+      const z = [0, 1, 2].map((j) => sol.rho[j] ** (t + 1) * x0[j]);
+      const i = sol.bi[0] * z[0] + sol.bi[1] * z[1] + sol.bi[2] * z[2] + sol.omega * iPrev;
+      close(out.y[3 * t + 2], 4 * i, 1e-12, `draw ${draw} 4i_${t}`);
+      close(out.yExtra[2 * t + 1], 4 * z[1], 1e-12, `draw ${draw} natural rate ${t}`);
+      iPrev = i;
+    }
+  }
+});
+
 Deno.test("nkWorld extras: real rate is 4(i − E π') and natural rate is 4 r^n", () => {
   const rng = keyedStream(16, "nk-test", 0, STREAM.SPARE);
   const T = 12;
@@ -322,7 +355,7 @@ Deno.test("nkWorld extras: real rate is 4(i − E π') and natural rate is 4 r^n
   }
 });
 
-Deno.test("nkStateSpace() has the §4.3 structure", () => {
+Deno.test("nkStateSpace() has the MSV state-space structure", () => {
   const th = Float64Array.from(nkWorld.params.defaults);
   const sol = solveNk(th);
   const ss = nkStateSpace(sol, { extras: true });

@@ -93,30 +93,60 @@ export interface StateSpace {
   C: Float64Array;
 }
 
+/** Where {@link simulateStateSpace} starts. */
+export interface StateSpaceStart {
+  /**
+   * The state vector of period −1, `s_{−1}`: the first step is
+   * `s_0 = A s_{−1} + B eps_0`. Default zeros.
+   */
+  x0?: ArrayLike<number>;
+  /**
+   * Period 0's state before its innovations, `E_{−1} s_0`: the first step is
+   * `s_0 = s0 + B eps_0` (A is not applied). For worlds whose state vector
+   * holds a lag, so that their period −1 is not one of its values. Exclusive
+   * with `x0`.
+   */
+  s0?: ArrayLike<number>;
+}
+
 /**
- * Simulate a linear state space from x0 (default 0).
+ * Simulate a linear state space from the steady state (zeros), from a given
+ * state of period −1 or from a given pre-innovation state of period 0.
  *
  * @param ss The state space.
  * @param eps Shocks `(T, nk)`, N(0, 1).
  * @param T Periods.
- * @param x0 Initial state `s_{-1}` (default zeros).
+ * @param start `x0` (`s_{−1}`) or `s0` (`E_{−1} s_0`); default zeros.
  * @returns Observables `(T, ny)`.
+ * @throws {RangeError} If both are given or one has the wrong length.
  */
 export function simulateStateSpace(
   ss: StateSpace,
   eps: ArrayLike<number>,
   T: number,
-  x0?: ArrayLike<number>,
+  start: StateSpaceStart = {},
 ): Float64Array {
   const { ns, nk, ny, A, B, C } = ss;
+  const { x0, s0 } = start;
+  if (x0 && s0) throw new RangeError("Cannot start a state space from both x0 and s0");
+  const given = x0 ?? s0;
+  if (given && given.length !== ns) {
+    throw new RangeError(`Initial state must have ${ns} entries: got ${given.length}`);
+  }
   const y = new Float64Array(T * ny);
   let s = new Float64Array(ns);
   let next = new Float64Array(ns);
-  if (x0) s.set(x0);
+  if (given) s.set(given);
   for (let t = 0; t < T; t++) {
+    // With s0, period 0 takes the given pre-innovation state as it is.
+    const applyA = t > 0 || !s0;
     for (let i = 0; i < ns; i++) {
       let v = 0;
-      for (let j = 0; j < ns; j++) v += A[i * ns + j] * s[j];
+      if (applyA) {
+        for (let j = 0; j < ns; j++) v += A[i * ns + j] * s[j];
+      } else {
+        v = s[i];
+      }
       for (let k = 0; k < nk; k++) v += B[i * nk + k] * eps[t * nk + k];
       next[i] = v;
     }

@@ -2,7 +2,7 @@
  * Construction helpers for the worlds whose parameters are drawn by an
  * algorithm rather than from independent uniforms (lss, var, switching).
  *
- * The central idea (SIMULATORS.md §2 and §7): build a real
+ * The central idea (a real Schur form run backwards): build a real
  * block-upper-triangular matrix T whose diagonal blocks carry chosen
  * eigenvalues (2x2 rotation-scaling blocks for complex pairs, 1x1 blocks for
  * real ones), then conjugate it by a Haar orthogonal Q. `A = Q T Qᵀ` has
@@ -59,10 +59,10 @@ export interface DrawBlocksOptions {
 }
 
 /**
- * Draw the diagonal blocks of SIMULATORS.md §2 step 2: complex pairs first,
- * then real 1x1 blocks. The first block has modulus `leadModulus`, the others
- * at most `otherModulusMax` (default `leadModulus`, and then the spectral
- * radius is exactly `leadModulus`).
+ * Draw the diagonal blocks of the Schur-form construction: complex pairs
+ * first, then real 1x1 blocks. The first block has modulus `leadModulus`, the
+ * others at most `otherModulusMax` (default `leadModulus`, and then the
+ * spectral radius is exactly `leadModulus`).
  *
  * Draw order, with `cap = otherModulusMax`: for each pair k: modulus
  * (`U[min(low, cap), cap]`, k > 0 only; pair 0 has modulus `lead`), then
@@ -267,9 +267,9 @@ export interface PlacedMatrix {
 }
 
 /**
- * Draw a real n x n matrix with placed eigenvalues (SIMULATORS.md §2 steps
- * 2-4): blocks by {@link drawDiagonalBlocks}, T by {@link blockTriangular},
- * Q by `haarOrthogonal`, result `Q T Qᵀ`.
+ * Draw a real n x n matrix with placed eigenvalues: blocks by
+ * {@link drawDiagonalBlocks}, T by {@link blockTriangular}, Q by
+ * `haarOrthogonal`, result `Q T Qᵀ`.
  *
  * Draw order: the blocks, then the off-diagonal entries of T, then the n²
  * normals of Q.

@@ -1,7 +1,8 @@
 /**
  * The QZ-free rational-expectations solution of the three-equation New
  * Keynesian model with interest-rate smoothing, shared by the `nk` and `zlb`
- * worlds (SIMULATORS.md §4.3).
+ * worlds: the minimum-state-variable solution (McCallum 1983) in the notation
+ * of Galí (2015), ch. 3.
  *
  * Model (internal units: percent, quarterly; z = (m, r^n, u)):
  *
@@ -125,7 +126,8 @@ export interface NkDeterminacy {
 
 /**
  * Coefficients `[c0, c1, c2, c3]` of the policy cubic
- * `f(ω) = c3 ω³ + c2 ω² + c1 ω + c0` (SIMULATORS.md §4.3(a)).
+ * `f(ω) = c3 ω³ + c2 ω² + c1 ω + c0`: the MSV guess `i_t = ω i_{t−1} + …`
+ * substituted into the IS curve, Phillips curve and Taylor rule.
  *
  * @param theta At least the 12 nk parameters, in {@link NK_PARAM_NAMES} order.
  * @returns The four coefficients, lowest degree first.
@@ -296,7 +298,7 @@ function solve3(m: Float64Array, b: Float64Array, out: Float64Array, offset: num
 }
 
 /**
- * Solve the NK model at theta (SIMULATORS.md §4.3): the policy root ω by
+ * Solve the NK model at theta (MSV solution): the policy root ω by
  * bisection on [0, 1] plus a Newton polish, determinacy by deflation and by
  * the Taylor margin, then `a_x`, `a_π` and the 3×3 shock-loading systems.
  *

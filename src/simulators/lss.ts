@@ -1,6 +1,6 @@
 /**
  * The `lss` world: a random stable linear state space with four states, two
- * shocks and three observables (SIMULATORS.md §2).
+ * shocks and three observables.
  *
  * ```
  * x_t = A x_{t−1} + B eps_t        y_t = C x_t        IRF[h] = C A^h B e_k
@@ -91,7 +91,7 @@ export interface LssDraw {
 }
 
 /**
- * Draw theta by the `lss_v1` algorithm (SIMULATORS.md §2), with no
+ * Draw theta by the `lss_v1` algorithm (described below), with no
  * rejection. Every draw is stable; a rare draw can fall outside the manifest
  * bounds, which the world's validity check rejects.
  *
@@ -226,7 +226,9 @@ function metaNumber(meta: Readonly<Record<string, number>>, name: string): numbe
 }
 
 /**
- * The `lss` world adapter (SIMULATORS.md §2).
+ * The `lss` world adapter: `x_t = A x_{t−1} + B eps_t`, `y_t = C x_t`, theta
+ * drawn by {@link drawLssTheta}. `simulate`'s `x0` is the state of period −1,
+ * `x_{−1}` (4 entries); IRFs do not depend on it (the model is linear).
  *
  * @example Generate one sample
  * ```ts
@@ -307,7 +309,7 @@ export const lssWorld: WorldAdapter = {
     if (x0 && x0.length !== NX) {
       throw new RangeError(`lss initial state must have ${NX} entries: got ${x0.length}`);
     }
-    return { y: simulateStateSpace(ss, eps, T, x0) };
+    return { y: simulateStateSpace(ss, eps, T, { x0 }) };
   },
   computeIrf(
     theta: Float64Array,

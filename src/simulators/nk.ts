@@ -1,11 +1,13 @@
 /**
  * The `nk` world: the three-equation New Keynesian model with interest-rate
  * smoothing and AR(1) monetary, demand (natural-rate) and cost-push shocks
- * (SIMULATORS.md §4).
+ * (Galí 2015, ch. 3, with a smoothed Taylor rule).
  *
  * The solution is QZ-free (see `_nk_solve.ts`): the policy root ω of a scalar
  * cubic, then 3×3 solves for the shock loadings. The state is
- * `S_t = [m_t, r^n_t, u_t, i_{t−1}]` in percent; the canonical observables are
+ * `S_t = [m_t, r^n_t, u_t, i_{t−1}]` in percent (an initial state `x0` is not
+ * `S_{−1}` but the economy's state of period −1, `[m_{−1}, r^n_{−1}, u_{−1},
+ * i_{−1}]`, as in zlb); the canonical observables are
  * `[x_t, 4π_t, 4i_t]` (output gap in percent, annualized inflation and policy
  * rate deviations in percentage points). Extras: the ex-ante real rate
  * `4(i_t − E_t π_{t+1})` and the natural rate `4 r^n_t`, annualized.
@@ -157,6 +159,23 @@ function sampleParameters(rng: Xoshiro128): { theta: Float64Array; nRejections: 
   return rejectionSample(rng, drawTheta, checkValidity, WORLD_ID);
 }
 
+/**
+ * Period 0's state before its innovations, `E_{−1} S_0 = [ρ ⊙ z_{−1}, i_{−1}]`,
+ * from the economy's state of period −1, `x0 = [m_{−1}, r^n_{−1}, u_{−1},
+ * i_{−1}]`. `S_{−1}` itself cannot be used: it holds `i_{−2}`, which cannot be
+ * backed out of `i_{−1}` (ω is 0 without smoothing).
+ */
+function startOf(sol: NkSolution, x0: ArrayLike<number>): Float64Array {
+  const { rho } = sol;
+  return Float64Array.of(rho[0] * x0[0], rho[1] * x0[1], rho[2] * x0[2], x0[3]);
+}
+
+/**
+ * Simulate T periods of `S_t = A S_{t−1} + B eps_t`. `options.x0` is the
+ * economy's state in period −1, `[m_{−1}, r^n_{−1}, u_{−1}, i_{−1}]`: the
+ * shock processes (percent) and last period's policy rate (quarterly percent
+ * deviation), exactly as in zlb; default the steady state (zeros).
+ */
 function simulate(
   theta: Float64Array,
   eps: Float64Array,
@@ -173,7 +192,9 @@ function simulate(
     throw new RangeError(`Initial state must have ${N_STATE} entries: got ${options.x0.length}`);
   }
   const sol = solveNk(theta);
-  const all = simulateStateSpace(nkStateSpace(sol, { extras: true }), eps, T, options.x0);
+  const all = simulateStateSpace(nkStateSpace(sol, { extras: true }), eps, T, {
+    s0: options.x0 && startOf(sol, options.x0),
+  });
   const ny = N_CANONICAL + N_EXTRA;
   const y = new Float64Array(T * N_CANONICAL);
   const yExtra = new Float64Array(T * N_EXTRA);
@@ -184,7 +205,10 @@ function simulate(
   return { y, yExtra, meta: { omega: sol.omega, taylor_margin: sol.taylorMargin } };
 }
 
-/** Analytic IRF; linear, so independent of any initial state. */
+/**
+ * Analytic IRF `C A^h B e_k`: the model is linear, so shocked minus baseline
+ * is the same from every initial state `x0` (which is therefore not taken).
+ */
 function computeIrf(
   theta: Float64Array,
   shockIndex: number,
@@ -248,9 +272,11 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
 }
 
 /**
- * The nk world adapter (SIMULATORS.md §4): 12 parameters, shocks
+ * The nk world adapter: 12 parameters, shocks
  * `[monetary, demand, cost_push]`, canonical `[x, 4π, 4i]`, extras
- * `real_rate_ann`, `natural_rate_ann`.
+ * `real_rate_ann`, `natural_rate_ann`. `simulate`'s `x0` is the state of
+ * period −1, `[m_{−1}, r^n_{−1}, u_{−1}, i_{−1}]` (percent; the rate a
+ * quarterly deviation), the same as zlb's; IRFs do not depend on it.
  *
  * @example Generate one sample
  * ```ts

@@ -1,7 +1,6 @@
 /**
  * The `rbc` world: a log-linear real business cycle model (King–Plosser–
- * Rebelo / Hansen) with a technology and an intertemporal preference shock
- * (SIMULATORS.md §5).
+ * Rebelo / Hansen) with a technology and an intertemporal preference shock.
  *
  * Preferences `E Σ βᵗ b_t [C^{1−γ}/(1−γ) − χ N^{1+1/ν}/(1+1/ν)]`, technology
  * `Y = A K^α N^{1−α}`, `K' = (1−δ)K + I`, `Y = C + I`. The one endogenous state
@@ -10,10 +9,12 @@
  * with a saddle-path check) and two scalar solves for the shock loadings.
  *
  * The state is `S_t = [k_t, a_t, b_t, c_{t−1}]` (log deviations, decimals;
- * `k_t` is capital at the start of t). The canonical observables are
- * `[100 y_t, 400 (c_t − c_{t−1}), 400 r_t]`, with `r_t` the ex-ante real rate
- * (expected return on capital). Extras, in percent: consumption, investment,
- * hours, capital, real wage.
+ * `k_t` is capital at the start of t). An initial state `x0` is the economy's
+ * state of period −1, `[k_0, a_{−1}, b_{−1}, c_{−1}]` (what period 0 inherits:
+ * the capital chosen in period −1, the shocks and consumption of period −1).
+ * The canonical observables are `[100 y_t, 400 (c_t − c_{t−1}), 400 r_t]`,
+ * with `r_t` the ex-ante real rate (expected return on capital). Extras, in
+ * percent: consumption, investment, hours, capital, real wage.
  *
  * @module
  */
@@ -228,7 +229,8 @@ function solveCore(p: RbcParams): RbcSolution | string {
 }
 
 /**
- * Solve the log-linear rbc model at theta (SIMULATORS.md §5.3).
+ * Solve the log-linear rbc model at theta (undetermined coefficients, as in
+ * Uhlig's toolkit, reduced to a scalar quadratic).
  *
  * P is the stable root of `Γ P² − [Γ g_k + γ + ψ(y_k − 1) g_c] P + γ g_k = 0`,
  * found with the cancellation-free quadratic formula; exactly one root must lie
@@ -354,6 +356,14 @@ function sampleParameters(rng: Xoshiro128): { theta: Float64Array; nRejections: 
   return rejectionSample(rng, (r) => drawUniformTheta(r, PARAMS), checkValidity, WORLD_ID);
 }
 
+/**
+ * Simulate T periods of `S_t = A S_{t−1} + B eps_t`. `options.x0` is the
+ * economy's state in period −1, `[k_0, a_{−1}, b_{−1}, c_{−1}]` (log
+ * deviations, decimals): the capital stock chosen in period −1 (with which
+ * period 0 starts), last period's technology and preference shocks, and last
+ * period's consumption; default the steady state (zeros). Period 0 starts
+ * from `E_{−1} S_0 = [k_0, ρ_a a_{−1}, ρ_b b_{−1}, c_{−1}]`.
+ */
 function simulate(
   theta: Float64Array,
   eps: Float64Array,
@@ -369,7 +379,9 @@ function simulate(
     throw new RangeError(`Initial state must have ${N_STATE} entries: got ${options.x0.length}`);
   }
   const { p, s } = prepare(theta);
-  const all = simulateStateSpace(buildStateSpace(p, s, true), eps, T, options.x0);
+  const x0 = options.x0;
+  const s0 = x0 && Float64Array.of(x0[0], p.rhoA * x0[1], p.rhoB * x0[2], x0[3]);
+  const all = simulateStateSpace(buildStateSpace(p, s, true), eps, T, { s0 });
   const ny = N_CANONICAL + N_EXTRA;
   const y = new Float64Array(T * N_CANONICAL);
   const yExtra = new Float64Array(T * N_EXTRA);
@@ -380,6 +392,7 @@ function simulate(
   return { y, yExtra, meta: { capital_root: s.P, unstable_root: s.unstableRoot } };
 }
 
+/** Analytic IRF `C A^h B e_k`; linear, so the same from every initial state. */
 function computeIrf(
   theta: Float64Array,
   shockIndex: number,
@@ -460,9 +473,11 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
 }
 
 /**
- * The rbc world adapter (SIMULATORS.md §5): 9 parameters, shocks
+ * The rbc world adapter: 9 parameters, shocks
  * `[technology, preference]`, canonical `[100 y, 400 Δc, 400 r]`, extras
- * consumption, investment, hours, capital, real_wage (percent).
+ * consumption, investment, hours, capital, real_wage (percent). `simulate`'s
+ * `x0` is the state of period −1, `[k_0, a_{−1}, b_{−1}, c_{−1}]` (decimals);
+ * IRFs do not depend on it (the model is linear).
  *
  * @example Generate one sample
  * ```ts

@@ -1,6 +1,6 @@
 /**
  * The `switching` world: a two-regime Markov-switching VAR(1) in three
- * observables with two shocks (SIMULATORS.md §8).
+ * observables with two shocks.
  *
  * ```
  * P   = [[p00, 1 - p00], [1 - p11, p11]]          s_t in {0, 1}
@@ -721,11 +721,13 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
 }
 
 /**
- * The `switching` world adapter (SIMULATORS.md §8).
+ * The `switching` world adapter.
  *
  * - `simulate(theta, eps, T, { x0, regimeSeq })` is a pure function of its
- *   inputs. Without `regimeSeq` the path is **all regime 0** (a fixed,
- *   documented default; nothing random is drawn). The returned `regimeSeq`
+ *   inputs. `x0` is the state of period −1, `y_{−1}` (3 entries; default
+ *   zeros); `regimeSeq[t]` is the regime of period t ≥ 0. Without
+ *   `regimeSeq` the path is **all regime 0** (a fixed, documented default;
+ *   nothing random is drawn). The returned `regimeSeq`
  *   is the path used (the caller's array itself when given).
  * - `computeIrf` returns the exact expectation over regime paths with the
  *   shock-period regime drawn from the ergodic distribution; `x0` does not

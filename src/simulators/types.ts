@@ -1,8 +1,10 @@
 /**
  * The adapter API every simulator world implements.
  *
- * Conventions (see SIMULATORS.md):
+ * Conventions:
  * - A shock at t = 0 moves the observables at t = 0; `IRF[0]` is the impact.
+ * - An initial state `x0` is the economy's state in period −1 (see
+ *   {@link SimulateOptions.x0}); the steady state (zeros) by default.
  * - Canonical observables are `[output, inflation, rate]`, deviations from
  *   steady state, in percent / annualized percentage points.
  * - `eps` is stored in N(0, 1) units; the simulator applies `sigma_k(theta)`.
@@ -109,7 +111,23 @@ export interface SplitStats {
 
 /** Optional inputs of `simulate`. */
 export interface SimulateOptions {
-  /** Initial state (default: steady state, zeros). */
+  /**
+   * The economy's state in period −1: what period 0 inherits from the past,
+   * before the period-0 innovations `eps[0]` arrive. Default: the steady
+   * state (zeros). Deviations from steady state, in each world's internal
+   * units:
+   * - lss: `x_{−1}` (4 entries).
+   * - var: the lags `[y_{−1}, y_{−2}, …]`, 3 values per lag (missing lags
+   *   are zero, lags beyond p ignored).
+   * - nk and zlb (the same meaning): `[m_{−1}, r^n_{−1}, u_{−1}, i_{−1}]`,
+   *   the monetary, natural-rate and cost-push processes (percent) and last
+   *   period's policy rate (quarterly percent deviation; in zlb the actual,
+   *   floored rate). Not the state vector `S_{−1} = [z_{−1}, i_{−2}]`.
+   * - rbc: `[k_0, a_{−1}, b_{−1}, c_{−1}]` (log deviations, decimals): the
+   *   capital stock chosen in period −1 (period 0 starts with it), the
+   *   technology and preference shocks and consumption of period −1.
+   * - switching: `y_{−1}` (3 entries); the regimes are `regimeSeq`.
+   */
   x0?: Float64Array;
   /** Regime path (switching only), length T, values 0/1. */
   regimeSeq?: Int8Array;
@@ -194,13 +212,15 @@ export interface WorldAdapter {
   simulate(theta: Float64Array, eps: Float64Array, T: number, options?: SimulateOptions): SimOutput;
   /**
    * The IRF `(H + 1, 3)` of one shock: shocked minus baseline simulation
-   * (or its exact equivalent / expectation, see SIMULATORS.md).
+   * (or its exact equivalent: the analytic `C A^h B e_k` of the linear
+   * worlds; for switching, the expectation over regime paths).
    *
    * @param theta Parameters in natural units.
    * @param shockIndex Which shock.
    * @param shockSize Size in s.d. units.
    * @param H Horizon.
-   * @param options Initial state.
+   * @param options Initial state `x0`, as in {@link SimulateOptions.x0}; only
+   *   zlb's IRF depends on it (the other worlds are linear given the regimes).
    */
   computeIrf(
     theta: Float64Array,

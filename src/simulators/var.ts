@@ -1,6 +1,6 @@
 /**
  * The `var` world: a stable VAR(p) in three variables with Cholesky
- * (lower-triangular) shock impact, p ∈ {1, 2, 3, 4} (SIMULATORS.md §7).
+ * (lower-triangular) shock impact, p ∈ {1, 2, 3, 4}.
  *
  * ```
  * y_t = Σ_{ℓ=1}^{p} A_ℓ y_{t−ℓ} + L eps_t
@@ -361,7 +361,7 @@ export interface VarDraw {
 }
 
 /**
- * Draw theta by the `var_v1` algorithm (SIMULATORS.md §7), with no
+ * Draw theta by the `var_v1` algorithm (described below), with no
  * rejection. Every draw is stable; a rare draw can fall outside the manifest
  * bounds, which the world's validity check rejects.
  *
@@ -456,7 +456,10 @@ function maxRowNorm(theta: ArrayLike<number>): number {
 }
 
 /**
- * The `var` world adapter (SIMULATORS.md §7).
+ * The `var` world adapter: `y_t = Σ A_ℓ y_{t−ℓ} + L eps_t`, theta drawn by
+ * {@link drawVarTheta}. `simulate`'s `x0` is the state of period −1, the
+ * lags `[y_{−1}, y_{−2}, …]` (3 values per lag, see {@link simulateVar});
+ * IRFs do not depend on it (the model is linear).
  *
  * @example Generate one sample
  * ```ts

@@ -1,6 +1,6 @@
 /**
  * The `zlb` world: the nk model with an occasionally binding zero lower bound
- * on the policy rate (SIMULATORS.md §6).
+ * on the policy rate.
  *
  * The shadow (notional) rate follows the smoothed Taylor rule and the actual
  * rate is `i_t = max(i*_t, −r_ss/4)` (quarterly percent deviations; `r_ss` is
@@ -10,7 +10,10 @@
  * guess-and-verify, and only period 0 of the path is kept. Every recursion is
  * scalar; nothing allocates per period.
  *
- * The state is `S_t = [m_t, r^n_t, u_t, i_{t−1}]` (percent); canonical
+ * The state is `S_t = [m_t, r^n_t, u_t, i_{t−1}]` (percent). An initial
+ * state `x0` is the economy's state of period −1, `[m_{−1}, r^n_{−1}, u_{−1},
+ * i_{−1}]` (the rate a quarterly percent deviation, at or above the floor),
+ * the same convention as nk; canonical
  * observables `[x_t, 4π_t, 4i_t]` are deviations (the rate's floor is
  * `−r_ss`); extras are the levels `rate_level = r_ss + 4i_t ≥ 0` and
  * `shadow_rate_level = r_ss + 4i*_t`. Stored IRFs start at the steady state
@@ -357,8 +360,9 @@ function newStats(): RunStats {
 }
 
 /**
- * Simulate T periods (§6.4): z_t = ρ ⊙ z_{t−1} + 100σ ⊙ eps_t, solve the
- * path, keep period 0. Writes canonical y (T, 3), optional extras (T, 2) and
+ * Simulate T periods: z_t = ρ ⊙ z_{t−1} + 100σ ⊙ eps_t, solve the
+ * path, keep period 0. Starts from x0 = `[m_{−1}, r^n_{−1}, u_{−1}, i_{−1}]`
+ * (default zeros). Writes canonical y (T, 3), optional extras (T, 2) and
  * binding flags (T).
  */
 function run(
@@ -464,7 +468,7 @@ function admissible(theta: ArrayLike<number>): NkSolution | null {
   return solveNk(theta);
 }
 
-/** The stress filter of §6.6 on a solver already set to theta. */
+/** The stress filter (see {@link zlbStressTest}) on a solver already set to theta. */
 function passesStress(ob: OccBin): boolean {
   const sc = ob.sol.scale;
   const s = ZLB_STRESS_SHOCK;
@@ -503,6 +507,12 @@ function prepare(theta: ArrayLike<number>): OccBin {
   return SHARED;
 }
 
+/**
+ * Simulate T periods from `options.x0`, the economy's state in period −1,
+ * `[m_{−1}, r^n_{−1}, u_{−1}, i_{−1}]`: the shock processes (percent) and last
+ * period's actual policy rate (quarterly percent deviation), exactly as in
+ * nk; default the steady state (zeros).
+ */
 function simulate(
   theta: Float64Array,
   eps: Float64Array,
@@ -539,6 +549,10 @@ function simulate(
   };
 }
 
+/**
+ * Shocked minus baseline simulation, both from `options.x0` (the state of
+ * period −1, as in {@link simulate}); from the steady state the baseline is 0.
+ */
 function computeIrf(
   theta: Float64Array,
   shockIndex: number,
@@ -578,10 +592,10 @@ export interface ZlbPath {
 
 /**
  * Solve the piecewise-linear perfect-foresight path of the zlb model from one
- * state (SIMULATORS.md §6.3): future innovations are expected to be zero, so
- * `z_{t+h} = ρ^h ⊙ z_t`; the binding set is found by guess-and-verify (at most
- * {@link ZLB_MAX_OCCBIN_ITER} iterations), with the unconstrained nk policy
- * after the last binding period.
+ * state (OccBin logic, Guerrieri–Iacoviello 2015): future innovations are
+ * expected to be zero, so `z_{t+h} = ρ^h ⊙ z_t`; the binding set is found by
+ * guess-and-verify (at most {@link ZLB_MAX_OCCBIN_ITER} iterations), with the
+ * unconstrained nk policy after the last binding period.
  *
  * @param theta The 13 zlb parameters (nk order, then `r_ss`).
  * @param state `[m_t, r^n_t, u_t, i_{t−1}]` in percent (z_t includes the
@@ -632,7 +646,7 @@ export function zlbPath(
 }
 
 /**
- * Whether theta passes the zlb stress filter (SIMULATORS.md §6.6): from the
+ * Whether theta passes the zlb stress filter: from the
  * steady state, −3 s.d. monetary, demand, cost-push and all three together
  * must each converge, bind at most 12 quarters and keep |x| and |4π| ≤ 25
  * over the N-period path. Determinacy is checked first.
@@ -767,11 +781,14 @@ function guardOk(stats: RunStats): boolean {
 }
 
 /**
- * The zlb world adapter (SIMULATORS.md §6): 13 parameters (nk's with narrowed
+ * The zlb world adapter: 13 parameters (nk's with narrowed
  * shock ranges, plus `r_ss`), shocks `[monetary, demand, cost_push]`,
  * canonical `[x, 4π, 4i]` (deviations; the rate's floor is −r_ss), extras
  * `rate_level`, `shadow_rate_level`; IRFs at shock size −1 from the steady
- * state.
+ * state. `x0` (of `simulate` and `computeIrf`) is the state of period −1,
+ * `[m_{−1}, r^n_{−1}, u_{−1}, i_{−1}]` (percent; the rate a quarterly
+ * deviation), the same as nk's; IRFs from a nonzero `x0` subtract the
+ * baseline from that state.
  *
  * @example Generate one sample
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The arrays and groups of one world of a dataset (DESIGN.md section 4):
+ * The arrays and groups of one world of a dataset:
  *
  * ```
  * <world>/                      group
