@@ -18,6 +18,7 @@ function mb(bytes: number): string {
  */
 export function formatSummary(s: GenerateSummary): string {
   const lines: string[] = [];
+  if (s.note !== undefined) return `${s.output}: ${s.note}`;
   const what = s.finalized
     ? "dataset complete (manifest.json written)"
     : `shard ${s.shard?.index}/${s.shard?.count} written (when every shard is done: deno task finalize --output ${s.output})`;

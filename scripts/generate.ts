@@ -112,7 +112,11 @@ async function main(): Promise<number> {
   const config = resolveConfig(inputs, navigator.hardwareConcurrency || 1);
   const progress = createProgressReporter({ quiet: v.quiet ?? false });
   const repo = await gitHash(new URL("..", import.meta.url).pathname);
-  const options = { onProgress: progress.update, gitHash: repo };
+  const options = {
+    onProgress: progress.update,
+    gitHash: repo,
+    onNotice: (message: string) => console.error(`note: ${message}`),
+  };
   const summary = await generateDataset(config, options);
   progress.done();
   if (v.json) console.log(JSON.stringify(summary, null, 2));

@@ -97,9 +97,12 @@ Deno.test("generateDataset() refuses an existing output unless --resume or --ove
       assert.match(e.message, /already holds a complete dataset.*--overwrite/);
       return true;
     });
+    // --resume of the same configuration is a no-op; of another one, refused.
+    const again = await generateDataset(resolveConfig([{ ...base, resume: true }], 1));
+    assert.match(again.note ?? "", /complete already: nothing to do/);
     await assert.rejects(
-      generateDataset(resolveConfig([{ ...base, resume: true }], 1)),
-      /already holds a complete dataset/,
+      generateDataset(resolveConfig([{ ...base, seed: 7, resume: true }], 1)),
+      /complete dataset of another configuration \(seed: 42 before, 7 now;/,
     );
     const s = await generateDataset(
       resolveConfig([{ ...base, n_samples: 25, overwrite: true }], 1),
@@ -233,7 +236,7 @@ Deno.test("sharded generation + finalize equals a single run; finalize refuses m
     const s = await finalizeDataset(dir, { createdAt: CREATED });
     assert.equal(s.finalized, true);
     await assertSameDataset(ref, dir);
-    await assert.rejects(finalizeDataset(dir), /already finalized/);
+    assert.match((await finalizeDataset(dir)).note ?? "", /finalized already: nothing to do/);
   } finally {
     await Deno.remove(ref, { recursive: true });
     await Deno.remove(dir, { recursive: true });
@@ -328,14 +331,14 @@ Deno.test("a run interrupted after manifest.json was written is completed by --r
     assert.equal((await validateDataset(dir)).ok, false);
     const s = await generateDataset(resolveConfig([{ ...base, resume: true }], 1));
     assert.equal(s.finalized, true);
-    assert.equal(s.worlds[0].samplesGenerated, 0);
+    assert.match(s.note ?? "", /complete already/);
     assert.deepEqual(await readTree(dir), before);
     assert.equal((await validateDataset(dir)).ok, true);
     // Same for finalize.
     await Deno.mkdir(`${dir}/.ume/done/nk`, { recursive: true });
     await Deno.writeFile(`${dir}/.ume/run.json`, run);
     const f = await finalizeDataset(dir);
-    assert.equal(f.finalized, true);
+    assert.match(f.note ?? "", /removed 1 files of the run ledger/);
     assert.deepEqual(await readTree(dir), before);
   } finally {
     await Deno.remove(dir, { recursive: true });

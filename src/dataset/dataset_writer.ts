@@ -7,7 +7,8 @@
 
 import type { MetaFieldSpec } from "../simulators/types.ts";
 import type { ByteStore } from "../store/byte_store.ts";
-import { LocalStore } from "../store/local_store.ts";
+import { deleteKeys } from "../store/byte_store.ts";
+import { isWorldKey } from "./keys.ts";
 import { openStore } from "../store/open_store.ts";
 import { StoreError } from "../store/store_error.ts";
 import type { ArraySpec } from "../zarr/array_spec.ts";
@@ -229,8 +230,10 @@ export class DatasetWriter {
   /**
    * Create the world's groups and array metadata and return a writer.
    * Refuses (StoreError `EXISTS`) if the store already holds keys under
-   * `<world>/`, unless `overwrite` is set, which deletes them first (and,
-   * in a LocalStore, the temporary files of interrupted writes).
+   * `<world>/`, unless `overwrite` is set, which deletes them first (and
+   * the temporary files of interrupted writes), but only if every one of
+   * them is a document or chunk of this world's arrays: anything else there
+   * is refused, never deleted.
    *
    * @param options Store, world id, sizes, chunking, format, attributes,
    *   metadata fields.
@@ -267,12 +270,21 @@ export class DatasetWriter {
           `Cannot create world "${layout.worldId}" in "${store.url}": it already holds ${existing.length} keys (pass overwrite: true to replace them)`,
         );
       }
-      for (let k = 0; k < existing.length; k += 64) {
-        await Promise.all(existing.slice(k, k + 64).map((key) => store.delete(key)));
+      // Delete only what a writer of this world writes: anything else there is someone else's.
+      const fields = Object.keys(layout.metadata);
+      const foreign = existing.filter((key) => !isWorldKey(key, layout.worldId, fields));
+      if (foreign.length > 0) {
+        throw new StoreError(
+          "EXISTS",
+          `Cannot overwrite world "${layout.worldId}" in "${store.url}": it holds ${foreign.length} keys that are not part of this world's arrays (${
+            foreign.slice(0, 3).join(", ")
+          }${foreign.length > 3 ? ", ..." : ""}); move them away first`,
+        );
       }
+      await deleteKeys(store, existing);
     }
     // Temporary files of writes a killed process left in this world's folder.
-    if (store instanceof LocalStore) await store.removeTempFiles(prefix);
+    await store.removeTempFiles?.((key) => key.startsWith(prefix));
     await writeLayoutMetadata(store, layout);
     return new DatasetWriter(store, options.store === undefined, layout, maxPending);
   }

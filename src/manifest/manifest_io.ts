@@ -8,8 +8,8 @@ import type { ByteStore } from "../store/byte_store.ts";
 import type { Manifest } from "./types.ts";
 import { assertValidManifest } from "./validate_manifest.ts";
 
-/** The key of the manifest in a dataset store. */
-export const MANIFEST_KEY = "manifest.json";
+export { MANIFEST_KEY } from "../dataset/keys.ts";
+import { MANIFEST_KEY } from "../dataset/keys.ts";
 
 /**
  * The bytes of `manifest.json`: JSON with two-space indentation and a final

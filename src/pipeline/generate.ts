@@ -7,13 +7,13 @@
 
 import type { ByteStore } from "../store/byte_store.ts";
 import { openLocation } from "./_open.ts";
-import { LocalStore } from "../store/local_store.ts";
 import { getSimulator } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
 import { buildSplits, splitsToJson } from "../splits.ts";
-import { configHash } from "../manifest/hashing.ts";
 import { ManifestGenerator } from "../manifest/manifest_generator.ts";
-import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
+import { isOurKey, MANIFEST_KEY } from "../dataset/keys.ts";
+import { claimOutput, refuseLinks } from "./output_claim.ts";
+import { runConfig, runConfigHash, settingsOf } from "./run_config.ts";
 import type { ManifestArrayInput } from "../manifest/mapping.ts";
 import { sha256Hex } from "../zarr/digest.ts";
 import { chunkCount, chunkStoreKey } from "../zarr/chunk.ts";
@@ -30,7 +30,6 @@ import {
   recordTask,
   RUN_KEY,
   type RunRecord,
-  writeRunRecord,
 } from "./ledger.ts";
 import { type ChunkTask, planWorld, shardTasks } from "./plan.ts";
 import type { ProgressListener } from "./progress.ts";
@@ -51,6 +50,8 @@ export interface GenerateOptions {
   gitHash?: string;
   /** Creation time recorded in the manifest (default: when the run first started). */
   createdAt?: string;
+  /** Receives one-line notices for the user, such as what an overwrite deletes. */
+  onNotice?: (message: string) => void;
   /**
    * Memory of the machine, for the check that the chunk buffers fit
    * (default: `Deno.systemMemoryInfo().total`, which needs
@@ -93,6 +94,8 @@ export interface GenerateSummary {
   output: string;
   /** Whether splits and manifest.json were written. */
   finalized: boolean;
+  /** Set when there was nothing to generate (the dataset was complete already). */
+  note?: string;
   /** The shard this process wrote, if sharded. */
   shard?: { index: number; count: number };
   /** Wall-clock seconds. */
@@ -107,44 +110,14 @@ export interface GenerateSummary {
   worlds: WorldSummary[];
 }
 
-/** The deterministic configuration recorded in `.ume/run.json` and hashed. */
-function runConfig(config: GenerateConfig, settings: WorldSettings[]): Record<string, unknown> {
-  return {
-    version: config.version,
-    seed: config.seed,
-    split_seed: config.splitSeed,
-    n_samples: config.nSamples,
-    T: config.T,
-    H: config.H,
-    zarr_format: config.zarrFormat,
-    worlds: settings.map((s) => ({
-      world: s.world,
-      world_version: getSimulator(s.world).version,
-      chunk_samples: s.chunkSamples,
-    })),
-  };
-}
-
 function settingsFromRun(run: RunRecord): { config: GenerateConfig; settings: WorldSettings[] } {
-  const c = run.config as {
-    version: string;
-    seed: number;
-    split_seed: number;
-    n_samples: number;
-    T: number;
-    H: number;
-    zarr_format: 2 | 3;
-    worlds: { world: WorldId; chunk_samples: number }[];
-  };
-  const settings = c.worlds.map((w) => ({
-    world: w.world,
-    seed: c.seed,
-    nSamples: c.n_samples,
-    T: c.T,
-    H: c.H,
-    chunkSamples: w.chunk_samples,
-    zarrFormat: c.zarr_format,
-  }));
+  const c = run.config;
+  if (c === null) {
+    throw new UsageError(
+      "The run record holds no configuration (an overwrite was cut off): pass --overwrite again",
+    );
+  }
+  const settings = settingsOf(c);
   return {
     config: {
       worlds: settings.map((s) => s.world),
@@ -162,16 +135,6 @@ function settingsFromRun(run: RunRecord): { config: GenerateConfig; settings: Wo
     },
     settings,
   };
-}
-
-function diffConfig(a: Record<string, unknown>, b: Record<string, unknown>): string {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  const diffs: string[] = [];
-  for (const k of keys) {
-    const x = JSON.stringify(a[k]), y = JSON.stringify(b[k]);
-    if (x !== y) diffs.push(`${k}: ${x ?? "(none)"} before, ${y ?? "(none)"} now`);
-  }
-  return diffs.join("; ");
 }
 
 /**
@@ -199,86 +162,6 @@ function checkKeysFit(store: ByteStore, output: string, layouts: readonly WorldL
   }
 }
 
-/**
- * Check the output before any compute and prepare it: refuse an existing
- * dataset without `--resume`/`--overwrite`, refuse a resume whose
- * configuration differs, prove the output is writable, write the run record.
- */
-async function preflight(
-  store: ByteStore,
-  config: GenerateConfig,
-  record: RunRecord,
-): Promise<RunRecord & { complete?: boolean }> {
-  let existing: string[];
-  try {
-    existing = await store.list("");
-  } catch (e) {
-    throw new UsageError(`Cannot use output ${config.output}: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
-  const sharded = config.shard !== undefined;
-  if (existing.length > 0) {
-    if (config.overwrite) {
-      if (sharded) {
-        throw new UsageError(
-          `--overwrite cannot be combined with --shard (one shard would delete the others' work): clear ${config.output} once before starting the shards`,
-        );
-      }
-      if (store instanceof LocalStore) {
-        for await (const entry of Deno.readDir(store.root)) {
-          await Deno.remove(`${store.root}/${entry.name}`, { recursive: true });
-        }
-      } else {
-        await Promise.all(existing.map((k) => store.delete(k)));
-      }
-    } else {
-      const previous = await readRunRecord(store).catch(() => undefined);
-      const complete = existing.includes(MANIFEST_KEY);
-      if (
-        complete && config.resume && previous && previous.config_hash === record.config_hash
-      ) {
-        // Interrupted after manifest.json was written, before the ledger was
-        // deleted: only the clean-up is left.
-        return { ...previous, complete: true };
-      }
-      if (complete) {
-        throw new UsageError(
-          `Output ${config.output} already holds a complete dataset (manifest.json): pass --overwrite to replace it, or choose another --output`,
-        );
-      }
-      if (!previous) {
-        throw new UsageError(
-          `Output ${config.output} is not empty and holds no ume-data run: choose an empty or new --output, or pass --overwrite to delete its contents`,
-        );
-      }
-      if (!config.resume && !sharded) {
-        throw new UsageError(
-          `Output ${config.output} holds an unfinished run: pass --resume to finish it, or --overwrite to start again`,
-        );
-      }
-      if (previous.config_hash !== record.config_hash) {
-        throw new UsageError(
-          `Cannot resume ${config.output}: the configuration differs from the interrupted run (${
-            diffConfig(previous.config, record.config)
-          }); rerun with the original options, or pass --overwrite`,
-        );
-      }
-      // Writes cut off by a crash leave temp files behind (never visible as keys).
-      if (store instanceof LocalStore) await store.removeTempFiles();
-      return previous;
-    }
-  }
-  try {
-    await writeRunRecord(store, record);
-  } catch (e) {
-    throw new UsageError(`Cannot write to output ${config.output}: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
-  return record;
-}
-
 /** Re-read every chunk of a ledger entry and compare digests. */
 async function entryIsIntact(store: ByteStore, entry: LedgerEntry): Promise<boolean> {
   for (const c of entry.chunks) {
@@ -288,6 +171,20 @@ async function entryIsIntact(store: ByteStore, entry: LedgerEntry): Promise<bool
     }
   }
   return true;
+}
+
+/** The summary of a run that found the dataset complete. */
+function alreadyComplete(output: string, started: number, note: string): GenerateSummary {
+  return {
+    output,
+    finalized: true,
+    note,
+    seconds: (performance.now() - started) / 1000,
+    samplesPerSecond: 0,
+    rawMBPerSecond: 0,
+    stageSeconds: emptyTimes(),
+    worlds: [],
+  };
 }
 
 function emptyTimes(): StageTimes & { verify: number; finalize: number } {
@@ -343,11 +240,16 @@ export async function generateDataset(
   );
   const store = await openLocation(config.output, options.store);
   checkKeysFit(store, config.output, [...layouts.values()]);
-  const run = await preflight(store, config, {
-    config_hash: configHash(cfg),
+  const claimed = await claimOutput(store, config, {
+    config_hash: runConfigHash(cfg),
     config: cfg,
     started_at: options.createdAt ?? new Date().toISOString(),
-  });
+    run_id: crypto.randomUUID(),
+  }, options.onNotice);
+  if (claimed.complete) {
+    return alreadyComplete(config.output, started, "complete already: nothing to do");
+  }
+  const run = claimed.record;
   const emit = options.onProgress ?? (() => {});
   const times = emptyTimes();
 
@@ -356,8 +258,7 @@ export async function generateDataset(
   // Plan, shard, and skip what a previous run already wrote and verified.
   const planned: ChunkTask[] = [];
   for (const s of settings) planned.push(...planWorld(s.world, s.nSamples, s.chunkSamples));
-  // Complete already (only the clean-up was cut off): nothing to generate.
-  const mine = run.complete ? [] : shardTasks(planned, config.shard);
+  const mine = shardTasks(planned, config.shard);
   const ledgers = new Map<WorldId, Map<number, LedgerEntry>>();
   for (const s of settings) ledgers.set(s.world, await readLedger(store, s.world));
   const todo: ChunkTask[] = [];
@@ -438,9 +339,7 @@ export async function generateDataset(
   }
 
   let splitSizes = new Map<WorldId, Record<string, number>>();
-  if (run.complete) {
-    await deleteLedger(store);
-  } else if (!config.shard) {
+  if (!config.shard) {
     const t = performance.now();
     splitSizes = await finalizeWorlds(store, config, settings, layouts, ledgers, run, options);
     times.finalize += (performance.now() - t) / 1000;
@@ -515,33 +414,33 @@ export async function finalizeDataset(
 ): Promise<GenerateSummary> {
   const started = performance.now();
   const store = await openLocation(output, options.store);
-  const run = await readRunRecord(store);
+  await refuseLinks(store, output);
+  if (await store.get(MANIFEST_KEY)) {
+    // Finalized already; a kill may have cut the ledger clean-up short: finish it.
+    const n = await deleteLedger(store);
+    return alreadyComplete(
+      output,
+      started,
+      n > 0
+        ? `finalized already: removed ${n} files of the run ledger a previous finalize left`
+        : "finalized already: nothing to do",
+    );
+  }
+  let run: RunRecord | undefined;
+  try {
+    run = await readRunRecord(store);
+  } catch (e) {
+    throw new UsageError(`Cannot finalize ${output}: its run record is damaged`, { cause: e });
+  }
   if (!run) {
-    if (await store.get(MANIFEST_KEY)) {
-      throw new UsageError(`Output ${output} is already finalized (manifest.json exists)`);
-    }
     throw new UsageError(
       `Output ${output} holds no ume-data run to finalize: run generate (with --shard i/N) first`,
     );
   }
   const { config, settings } = settingsFromRun(run);
   config.output = output;
-  if (await store.get(MANIFEST_KEY)) {
-    // A finalize interrupted after manifest.json was written: finish the clean-up.
-    const ledgers = await Promise.all(settings.map((s) => readLedger(store, s.world)));
-    await deleteLedger(store);
-    return {
-      output,
-      finalized: true,
-      seconds: (performance.now() - started) / 1000,
-      samplesPerSecond: 0,
-      rawMBPerSecond: 0,
-      stageSeconds: emptyTimes(),
-      worlds: settings.map((s, i) => worldSummary(s, ledgers[i], undefined, 0, undefined)),
-    };
-  }
-  // Every shard has finished: drop temp files of writes cut off by a crash.
-  if (store instanceof LocalStore) await store.removeTempFiles();
+  // Every shard has finished: drop temporary files of writes cut off by a crash.
+  await store.removeTempFiles?.(isOurKey);
   const emit = options.onProgress ?? (() => {});
   const times = emptyTimes();
   const layouts = new Map<WorldId, WorldLayout>();

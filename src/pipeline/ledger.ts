@@ -10,25 +10,24 @@
  * @module
  */
 
-import type { ByteStore } from "../store/byte_store.ts";
-import { LocalStore } from "../store/local_store.ts";
+import { type ByteStore, deleteKeys } from "../store/byte_store.ts";
+import { doneKey, LEDGER_PREFIX, RUN_KEY } from "../dataset/keys.ts";
 import type { ChunkTaskResult, StoredChunk } from "./chunk_task.ts";
 import type { ChunkTask } from "./plan.ts";
+import type { RunConfig } from "./run_config.ts";
 
-/** Prefix of every ledger key. */
-export const LEDGER_PREFIX = ".ume/";
-
-/** Key of the run record. */
-export const RUN_KEY = ".ume/run.json";
+export { doneKey, LEDGER_PREFIX, RUN_KEY };
 
 /** The run record: what was asked for, so a resume or finalize can check it. */
 export interface RunRecord {
   /** Hash of `config` (canonical JSON). */
   config_hash: string;
-  /** The deterministic part of the configuration. */
-  config: Record<string, unknown>;
+  /** The deterministic part of the configuration (`null` only while an overwrite deletes a dataset whose configuration could not be read). */
+  config: RunConfig | null;
   /** When the run first started. */
   started_at: string;
+  /** A random id of the run, so that two runs never write identical run records. */
+  run_id?: string;
 }
 
 /** One finished task, as stored. */
@@ -39,24 +38,6 @@ export interface LedgerEntry {
   chunks: StoredChunk[];
   /** Rejected draws in the task's samples. */
   n_rejections: number;
-}
-
-/**
- * The key of a task's ledger entry.
- *
- * @param world The world.
- * @param chunk The chunk index.
- * @returns The key.
- *
- * @example
- * ```ts
- * import { doneKey } from "./ledger.ts";
- * import assert from "node:assert/strict";
- * assert.equal(doneKey("nk", 3), ".ume/done/nk/3.json");
- * ```
- */
-export function doneKey(world: string, chunk: number): string {
-  return `${LEDGER_PREFIX}done/${world}/${chunk}.json`;
 }
 
 const encoder = new TextEncoder();
@@ -123,25 +104,50 @@ export async function readRunRecord(store: ByteStore): Promise<RunRecord | undef
 }
 
 /**
- * Write the run record.
+ * Write the run record (replacing any).
  *
  * @param store The output store.
  * @param record The record.
  */
 export async function writeRunRecord(store: ByteStore, record: RunRecord): Promise<void> {
-  await store.set(RUN_KEY, encoder.encode(JSON.stringify(record, null, 2)));
+  await store.set(RUN_KEY, encodeRunRecord(record));
+}
+
+function encodeRunRecord(record: RunRecord): Uint8Array {
+  return encoder.encode(JSON.stringify(record, null, 2));
 }
 
 /**
- * Delete the whole ledger (after the manifest is written).
+ * Claim the output for a run: create the run record only if there is none,
+ * atomically where the store can (local: a hard link; S3: a conditional
+ * PUT), so that of two runs started at once exactly one owns the output.
  *
  * @param store The output store.
+ * @param record The record, with a fresh `run_id`.
+ * @returns `true` if this run now owns the output; `false` if another record was there first.
  */
-export async function deleteLedger(store: ByteStore): Promise<void> {
+export async function claimRun(store: ByteStore, record: RunRecord): Promise<boolean> {
+  const bytes = encodeRunRecord(record);
+  if (store.setIfAbsent !== undefined) return await store.setIfAbsent(RUN_KEY, bytes);
+  // A store without atomic creation (a custom ByteStore): best effort.
+  if (await store.get(RUN_KEY) !== undefined) return false;
+  await store.set(RUN_KEY, bytes);
+  return true;
+}
+
+/**
+ * Delete the whole ledger (after the manifest is written), in an order a
+ * kill cannot strand: every chunk entry first, the run record last, so that
+ * while anything of the ledger is left the run record still says whose it is
+ * (and `--resume` or `finalize` can finish the job).
+ *
+ * @param store The output store.
+ * @returns The number of ledger keys deleted.
+ */
+export async function deleteLedger(store: ByteStore): Promise<number> {
   const keys = await store.list(LEDGER_PREFIX);
-  await Promise.all(keys.map((key) => store.delete(key)));
-  if (store instanceof LocalStore) {
-    // A local store keeps empty folders: remove the ledger's.
-    await Deno.remove(`${store.root}/${LEDGER_PREFIX}`, { recursive: true }).catch(() => {});
-  }
+  const entries = keys.filter((k) => k !== RUN_KEY);
+  await deleteKeys(store, entries);
+  await deleteKeys(store, [RUN_KEY]);
+  return keys.length;
 }

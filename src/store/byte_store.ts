@@ -57,6 +57,68 @@ export interface ByteStore {
    * @returns The reason, or `undefined`.
    */
   keyProblem?(key: string): string | undefined;
+  /**
+   * Create a key only if it does not exist yet, atomically: of two writers
+   * racing for the same key, one wins. A store without this capability
+   * cannot guarantee one writer per output.
+   *
+   * @param key The key, relative to the store root.
+   * @param value The bytes to store.
+   * @returns `true` if the key now holds exactly `value`; `false` if it holds other bytes.
+   */
+  setIfAbsent?(key: string, value: Uint8Array): Promise<boolean>;
+  /**
+   * Delete exactly these keys, and whatever the backend keeps only to hold
+   * them (a local store's folders that the deletions leave empty); never a
+   * whole folder or prefix. Missing keys are not an error.
+   *
+   * @param keys The keys, relative to the store root.
+   */
+  deleteKeys?(keys: readonly string[]): Promise<void>;
+  /**
+   * Keys under `prefix` that are symbolic links (a local store lists,
+   * reads, writes and deletes only real files and folders, and refuses
+   * paths through links with a `LINK` error; this says where they are).
+   *
+   * @param prefix A key prefix (default `""`).
+   * @returns The link keys (files or folders), sorted, not followed.
+   */
+  links?(prefix?: string): Promise<string[]>;
+  /**
+   * Delete the temporary files that writes cut off by a crash left behind
+   * (invisible to `list`), for the keys `owned` accepts.
+   *
+   * @param owned Which target keys' temporary files to delete (default: all).
+   * @returns The keys of the temporary files deleted.
+   */
+  removeTempFiles?(owned?: (key: string) => boolean): Promise<string[]>;
   /** Release resources (connections, handles). Safe to call twice. */
   close?(): Promise<void>;
+}
+
+/**
+ * Delete exactly `keys` from a store: through its `deleteKeys` capability
+ * when it has one (a local store also removes the folders this leaves
+ * empty), else key by key, 32 at a time.
+ *
+ * @param store The store.
+ * @param keys The keys.
+ *
+ * @example
+ * ```ts
+ * import { deleteKeys } from "./byte_store.ts";
+ * import { MemoryStore } from "./memory_store.ts";
+ * import assert from "node:assert/strict";
+ * const store = new MemoryStore();
+ * await store.set("a", new Uint8Array(1));
+ * await store.set("b", new Uint8Array(1));
+ * await deleteKeys(store, ["a"]);
+ * assert.deepEqual(await store.list(), ["b"]);
+ * ```
+ */
+export async function deleteKeys(store: ByteStore, keys: readonly string[]): Promise<void> {
+  if (store.deleteKeys !== undefined) return await store.deleteKeys(keys);
+  for (let i = 0; i < keys.length; i += 32) {
+    await Promise.all(keys.slice(i, i + 32).map((key) => store.delete(key)));
+  }
 }

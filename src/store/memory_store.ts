@@ -78,6 +78,37 @@ export class MemoryStore implements ByteStore {
   }
 
   /**
+   * Store `value` only if the key is free (atomic: the store is in-process).
+   *
+   * @param key The key.
+   * @param value The bytes.
+   * @returns `true` if the key now holds exactly `value`; `false` if it holds other bytes.
+   */
+  setIfAbsent(key: string, value: Uint8Array): Promise<boolean> {
+    return settle(() => {
+      checkKey(key, this.url);
+      const existing = this.#data.get(key);
+      if (existing === undefined) {
+        this.#data.set(key, value.slice());
+        return true;
+      }
+      return existing.length === value.length && existing.every((b, i) => b === value[i]);
+    });
+  }
+
+  /**
+   * Delete exactly these keys (missing keys are not an error).
+   *
+   * @param keys The keys.
+   */
+  deleteKeys(keys: readonly string[]): Promise<void> {
+    return settle(() => {
+      for (const key of keys) checkKey(key, this.url);
+      for (const key of keys) this.#data.delete(key);
+    });
+  }
+
+  /**
    * Delete a key; a missing key is not an error.
    *
    * @param key The key.

@@ -12,6 +12,8 @@
  * - `INVALID_KEY`: a key is not a clean relative `/`-separated path.
  * - `UNSUPPORTED_SCHEME`: `openStore` does not know the URL scheme.
  * - `CORRUPT`: stored bytes do not decode to what the metadata promises.
+ * - `LINK`: a path inside a local store is a symbolic link: stores never
+ *   read, write or delete through links.
  * - `IO`: the backend failed (file system, network).
  */
 export type StoreErrorCode =
@@ -20,6 +22,7 @@ export type StoreErrorCode =
   | "INVALID_KEY"
   | "UNSUPPORTED_SCHEME"
   | "CORRUPT"
+  | "LINK"
   | "IO";
 
 /**

@@ -1,0 +1,140 @@
+/**
+ * The keys of a dataset and of a run in progress: which ones ume-data
+ * writes, and so which ones it may ever delete.
+ *
+ * ```
+ * manifest.json, zarr.json | .zgroup + .zattrs      the dataset root
+ * <world>/{zarr.json | .zgroup, .zattrs, splits.json}
+ * <world>/<array>.zarr/{zarr.json | .zarray, .zattrs, chunks}
+ * <world>/metadata.zarr/<field>/{zarr.json | .zarray, .zattrs, chunks}
+ * .ume/run.json, .ume/done/<world>/<chunk>.json       the run ledger
+ * ```
+ *
+ * @module
+ */
+
+import { getSimulator, isWorldId } from "../simulators/registry.ts";
+import { MAIN_ARRAYS } from "../zarr/world_layout.ts";
+
+/** The dataset's manifest, written last. */
+export const MANIFEST_KEY = "manifest.json";
+
+/** Prefix of every key of the run ledger. */
+export const LEDGER_PREFIX = ".ume/";
+
+/** The run record: the configuration of the run that owns the output. */
+export const RUN_KEY = ".ume/run.json";
+
+/** Zarr metadata documents (v3 and v2) a group or array folder may hold. */
+const DOCUMENTS = new Set(["zarr.json", ".zgroup", ".zattrs", ".zarray", ".zmetadata"]);
+
+/** Chunk keys relative to an array: v3 `c/0/0` or `c.0.0`, v2 `0.0` or `0/0`. */
+const CHUNK = /^(c([/.]\d+)+|\d+([./]\d+)*)$/;
+
+/**
+ * The key of a finished chunk task's ledger entry.
+ *
+ * @param world The world.
+ * @param chunk The chunk index.
+ * @returns The key.
+ *
+ * @example
+ * ```ts
+ * import { doneKey } from "./keys.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(doneKey("nk", 3), ".ume/done/nk/3.json");
+ * ```
+ */
+export function doneKey(world: string, chunk: number): string {
+  return `${LEDGER_PREFIX}done/${world}/${chunk}.json`;
+}
+
+/**
+ * The key of a world's split membership.
+ *
+ * @param world The world.
+ * @returns `<world>/splits.json`.
+ *
+ * @example
+ * ```ts
+ * import { splitsKey } from "./keys.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(splitsKey("zlb"), "zlb/splits.json");
+ * ```
+ */
+export function splitsKey(world: string): string {
+  return `${world}/splits.json`;
+}
+
+const fieldCache = new Map<string, Set<string>>();
+
+function metadataFieldNames(world: string): Set<string> {
+  let names = fieldCache.get(world);
+  if (names === undefined) {
+    names = new Set(getSimulator(world).metadataFields(1, 0).map((f) => f.name));
+    fieldCache.set(world, names);
+  }
+  return names;
+}
+
+/** Whether `rest` is a document or a chunk key of an array folder. */
+function isArrayKey(rest: string): boolean {
+  return DOCUMENTS.has(rest) || CHUNK.test(rest);
+}
+
+/**
+ * Whether a key below `<world>/` belongs to a world of our layout: the
+ * group documents, `splits.json`, and the documents and chunks of the four
+ * main arrays and of the given metadata fields.
+ *
+ * @param key A store key.
+ * @param world The world id (the folder).
+ * @param metadataFields Names of the world's metadata arrays.
+ * @returns `true` if the key is one of the world's.
+ *
+ * @example A custom world of `DatasetWriter`
+ * ```ts
+ * import { isWorldKey } from "./keys.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(isWorldKey("mine/theta.zarr/0.0", "mine", ["flag"]));
+ * assert.ok(isWorldKey("mine/metadata.zarr/flag/c/2", "mine", ["flag"]));
+ * assert.ok(!isWorldKey("mine/metadata.zarr/other/c/2", "mine", ["flag"]));
+ * ```
+ */
+export function isWorldKey(key: string, world: string, metadataFields: Iterable<string>): boolean {
+  const [first, node, ...rest] = key.split("/");
+  if (first !== world || node === undefined) return false;
+  if (rest.length === 0) return DOCUMENTS.has(node) || key === splitsKey(world);
+  if (node === "metadata.zarr") {
+    if (rest.length === 1) return DOCUMENTS.has(rest[0]);
+    return new Set(metadataFields).has(rest[0]) && isArrayKey(rest.slice(1).join("/"));
+  }
+  return MAIN_ARRAYS.some((a) => node === `${a}.zarr`) && isArrayKey(rest.join("/"));
+}
+
+/**
+ * Whether ume-data writes this key in some dataset or run (any
+ * configuration, either Zarr format): the only keys an overwrite or a
+ * clean-up may delete. Everything else at an output belongs to someone else.
+ *
+ * @param key A store key.
+ * @returns `true` for a key of our layout or of the run ledger.
+ *
+ * @example Ours and not ours
+ * ```ts
+ * import { isOurKey } from "./keys.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(isOurKey("nk/irfs.zarr/c/3/0/0/0"));
+ * assert.ok(isOurKey("zlb/metadata.zarr/binding_flags/.zarray"));
+ * assert.ok(isOurKey(".ume/done/var/7.json"));
+ * assert.ok(!isOurKey("nk/irfs.zarr/notes.txt"));
+ * assert.ok(!isOurKey(".git/config"));
+ * assert.ok(!isOurKey("nk/metadata.zarr/binding_flags/.zarray")); // a zlb field, not nk's
+ * ```
+ */
+export function isOurKey(key: string): boolean {
+  if (key === MANIFEST_KEY || DOCUMENTS.has(key)) return true;
+  if (key.startsWith(LEDGER_PREFIX)) return true;
+  const world = key.slice(0, key.indexOf("/"));
+  return isWorldId(world) && isWorldKey(key, world, metadataFieldNames(world));
+}

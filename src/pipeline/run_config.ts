@@ -1,0 +1,165 @@
+/**
+ * The deterministic configuration of a run, as recorded in the run record
+ * (`.ume/run.json`) and recoverable from a finished dataset's manifest: the
+ * one codec between `GenerateConfig` / `WorldSettings` and that JSON.
+ *
+ * @module
+ */
+
+import { getSimulator } from "../simulators/registry.ts";
+import { isWorldId } from "../simulators/registry.ts";
+import type { WorldId } from "../simulators/types.ts";
+import type { Manifest } from "../manifest/types.ts";
+import { configHash } from "../manifest/hashing.ts";
+import type { GenerateConfig } from "./config.ts";
+import type { WorldSettings } from "./world_plan.ts";
+
+/** The recorded configuration (snake_case JSON). */
+export interface RunConfig {
+  /** Dataset version. */
+  version: string;
+  /** Global seed. */
+  seed: number;
+  /** Seed of the random split. */
+  split_seed: number;
+  /** Samples per world. */
+  n_samples: number;
+  /** Trajectory length. */
+  T: number;
+  /** IRF horizon. */
+  H: number;
+  /** Zarr format. */
+  zarr_format: 2 | 3;
+  /** The worlds, in order. */
+  worlds: { world: WorldId; world_version: string; chunk_samples: number }[];
+}
+
+/**
+ * The recorded configuration of a run.
+ *
+ * @param config The dataset-wide options (version and split seed are used).
+ * @param settings The resolved settings of every world.
+ * @returns The configuration.
+ *
+ * @example
+ * ```ts
+ * import { runConfig } from "./run_config.ts";
+ * import assert from "node:assert/strict";
+ * const c = runConfig({ version: "1.0.0", splitSeed: 7 }, [
+ *   { world: "nk", seed: 42, nSamples: 10, T: 20, H: 4, chunkSamples: 5, zarrFormat: 3 },
+ * ]);
+ * assert.deepEqual(c.worlds, [{ world: "nk", world_version: "nk_v1", chunk_samples: 5 }]);
+ * assert.equal(c.split_seed, 7);
+ * ```
+ */
+export function runConfig(
+  config: Pick<GenerateConfig, "version" | "splitSeed">,
+  settings: readonly WorldSettings[],
+): RunConfig {
+  const first = settings[0];
+  return {
+    version: config.version,
+    seed: first.seed,
+    split_seed: config.splitSeed,
+    n_samples: first.nSamples,
+    T: first.T,
+    H: first.H,
+    zarr_format: first.zarrFormat,
+    worlds: settings.map((s) => ({
+      world: s.world,
+      world_version: getSimulator(s.world).version,
+      chunk_samples: s.chunkSamples,
+    })),
+  };
+}
+
+/**
+ * The hash that identifies a configuration (SHA-256 of its canonical JSON).
+ *
+ * @param config The configuration.
+ * @returns Hex digest.
+ */
+export function runConfigHash(config: RunConfig): string {
+  return configHash(config);
+}
+
+/**
+ * The world settings of a recorded configuration.
+ *
+ * @param c The configuration.
+ * @returns Settings per world, in order.
+ */
+export function settingsOf(c: RunConfig): WorldSettings[] {
+  return c.worlds.map((w) => ({
+    world: w.world,
+    seed: c.seed,
+    nSamples: c.n_samples,
+    T: c.T,
+    H: c.H,
+    chunkSamples: w.chunk_samples,
+    zarrFormat: c.zarr_format,
+  }));
+}
+
+/**
+ * The configuration a finished dataset was generated with, from its manifest.
+ *
+ * @param m The manifest.
+ * @returns The configuration.
+ * @throws {TypeError} If the manifest lacks what is needed (an unknown world, no config).
+ */
+export function runConfigFromManifest(m: Manifest): RunConfig {
+  const worlds = Object.keys(m.simulators ?? {});
+  if (worlds.length === 0) throw new TypeError("The manifest lists no worlds");
+  const settings = worlds.map((world) => {
+    if (!isWorldId(world)) throw new TypeError(`The manifest lists an unknown world "${world}"`);
+    return settingsFromManifest(m, world);
+  });
+  const c = m.simulators[worlds[0]].config as Record<string, unknown>;
+  return runConfig({ version: m.version, splitSeed: Number(c.split_seed) }, settings);
+}
+
+/**
+ * The settings of one world of a finished dataset, from its manifest.
+ *
+ * @param m The manifest.
+ * @param world The world.
+ * @returns Its settings.
+ */
+export function settingsFromManifest(m: Manifest, world: WorldId): WorldSettings {
+  const c = m.simulators[world].config as Record<string, unknown>;
+  return {
+    world,
+    seed: Number(c.global_seed ?? m.rng.global_seed),
+    nSamples: m.simulators[world].n_samples,
+    T: m.T,
+    H: m.H,
+    chunkSamples: Number(c.chunk_samples),
+    zarrFormat: m.storage.zarr_format as 2 | 3,
+  };
+}
+
+/**
+ * What differs between two configurations, for messages.
+ *
+ * @param before The recorded one.
+ * @param now The requested one.
+ * @returns `"seed: 42 before, 5 now; ..."`, or `""` if equal.
+ *
+ * @example
+ * ```ts
+ * import { diffConfig } from "./run_config.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(diffConfig({ seed: 42, T: 5 }, { seed: 5, T: 5 }), "seed: 42 before, 5 now");
+ * ```
+ */
+export function diffConfig(before: object, now: object): string {
+  const a = before as Record<string, unknown>, b = now as Record<string, unknown>;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const diffs: string[] = [];
+  for (const k of keys) {
+    const x = JSON.stringify(a[k]), y = JSON.stringify(b[k]);
+    if (x !== y) diffs.push(`${k}: ${x ?? "(none)"} before, ${y ?? "(none)"} now`);
+  }
+  return diffs.join("; ");
+}
