@@ -16,6 +16,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "../src/usage_error.ts";
 import { describeFsError, isPermissionDenial } from "../src/store/fs_error.ts";
+import { deniedNetHost, describeNetDenial } from "../src/store/net_error.ts";
 
 /**
  * Parse command-line flags strictly (no positionals, no unknown flags).
@@ -69,7 +70,7 @@ export function exitWithError(error: unknown): never {
   let shown = "";
   while (e !== undefined && e !== null) {
     const message = e instanceof Deno.errors.NotCapable
-      ? describeFsError(e, /"([^"]+)"/.exec(e.message)?.[1] ?? "")
+      ? describeDenial(e)
       : e instanceof Error
       ? e.message
       : String(e);
@@ -90,6 +91,13 @@ export function exitWithError(error: unknown): never {
  */
 export function runMain(main: () => Promise<number>): void {
   main().then((code) => Deno.exit(code), exitWithError);
+}
+
+/** A permission refusal in our words: the host a connection was refused to, or the path. */
+function describeDenial(error: Deno.errors.NotCapable): string {
+  const host = deniedNetHost(error);
+  if (host !== undefined) return describeNetDenial(host);
+  return describeFsError(error, /"([^"]+)"/.exec(error.message)?.[1] ?? "");
 }
 
 /** Shorten very long words (a 4,000-character path) so the message stays readable. */
