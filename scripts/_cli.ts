@@ -59,11 +59,13 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(
  * Print an error (and its causes) to stderr and exit: code 2 for bad input
  * (errors tagged `code = "USAGE"`), 1 otherwise. The runtime's own advice
  * for permission failures ("run again with the --allow-all flag") is never
- * shown: such a cause is explained in our words.
+ * shown: such a cause is explained in our words. A runtime failure (exit 1)
+ * is followed by `hint: <recovery>`, saying how to continue, when given.
  *
  * @param error The error.
+ * @param recovery How to continue after a runtime failure (not shown for bad input).
  */
-export function exitWithError(error: unknown): never {
+export function exitWithError(error: unknown, recovery?: string): never {
   const usage = (error as { code?: string })?.code === "USAGE" || isPermissionDenial(error);
   let e: unknown = error;
   let prefix = "error";
@@ -80,17 +82,29 @@ export function exitWithError(error: unknown): never {
     e = e instanceof Error ? e.cause : undefined;
     prefix = "  caused by";
   }
+  if (!usage && recovery !== undefined) console.error(`hint: ${recovery}`);
   if (!usage && debugEnabled() && error instanceof Error) console.error(error.stack);
   Deno.exit(usage ? 2 : 1);
+}
+
+/** Options of {@link runMain}. */
+export interface MainOptions {
+  /**
+   * How to continue after a runtime failure (exit 1), asked when the
+   * failure happens (so it can depend on the options `main` has parsed by
+   * then); `undefined` for no hint.
+   */
+  recovery?: () => string | undefined;
 }
 
 /**
  * Run a CLI's `main` and exit with its code, or through {@link exitWithError}.
  *
  * @param main The command; resolves to the exit code.
+ * @param options The recovery hint of a runtime failure.
  */
-export function runMain(main: () => Promise<number>): void {
-  main().then((code) => Deno.exit(code), exitWithError);
+export function runMain(main: () => Promise<number>, options: MainOptions = {}): void {
+  main().then((code) => Deno.exit(code), (error) => exitWithError(error, options.recovery?.()));
 }
 
 /** A permission refusal in our words: the host a connection was refused to, or the path. */
