@@ -1,8 +1,8 @@
 /**
  * The pipeline against a real S3 implementation (Ceph radosgw on 127.0.0.1):
  * generate/validate through S3, sharded generation with concurrent shard
- * processes, a killed shard, a run through a fault-injecting proxy, and runs
- * whose retries run out.
+ * processes, a killed shard, a run through a fault-injecting proxy, a run
+ * that rides out a 30-second outage, and runs whose retries run out.
  * The CLIs run as child processes with `AWS_*` pointing at the gateway.
  */
 
@@ -176,6 +176,48 @@ Deno.test({
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+Deno.test({
+  name: "generate rides out a 30-second S3 outage (refused, then reset) with the default retries",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(): Promise<void> {
+    const ceph = await sharedCeph();
+    await reference(); // before the clock starts
+    const proxy = startFaultProxy(ceph.endpoint, { faultRate: 0 });
+    try {
+      const url = ceph.url("outage");
+      const direct = ceph.store("outage");
+      // An empty AWS_MAX_ATTEMPTS counts as unset: the default policy, whatever the caller's shell says.
+      const env = { ...ceph.env(proxy.endpoint), AWS_MAX_ATTEMPTS: "" };
+      let finished = false;
+      const run = runTask("generate", [...JOB, "--workers", "2", "--output", url], env)
+        .finally(() => finished = true);
+      let done = 0;
+      while (!finished && done < 3) {
+        await sleep(25);
+        done = (await direct.list(".ume/done/")).length;
+      }
+      assert.ok(!finished, "the run ended before the outage began");
+      assert.ok(done < 30, `the run had written ${done} of 30 chunks before the outage`);
+      const forwarded = proxy.forwarded;
+      // 30 s down: the port closed for 15 s (connections refused), then every
+      // connection accepted and closed at once for 15 s (resets).
+      await proxy.outage(30_000, { refuseMs: 15_000 });
+      assert.ok(!finished, "the run ended during the outage");
+      const r = await run;
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(proxy.dropped > 0, "no connection was dropped or reset");
+      assert.ok(proxy.forwarded > forwarded, "nothing was written after the outage");
+      const v = await runTask("validate", ["--path", url, "--quiet"], ceph.env(proxy.endpoint));
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      await assertSameAsReference(ceph, "outage");
+    } finally {
+      await proxy.close();
+    }
+  },
+});
 
 /**
  * Start `generate` through `proxy` with two attempts per request, turn every

@@ -772,6 +772,44 @@ cephTest("Retries give up after maxAttempts with a clear error", async (ceph) =>
   }
 });
 
+cephTest(
+  "An outage shorter than the retry window is ridden out; a longer one is not",
+  async (ceph) => {
+    const proxy = startFaultProxy(ceph.endpoint, { faultRate: 0 });
+    try {
+      // Waits of at least 25, 50, 100, then 200 ms six times: 1,375 ms in all before the 10th attempt.
+      const retry = { baseDelayMs: 50, maxDelayMs: 400, maxAttempts: 10 };
+      assert.equal(retryWindow(retryPolicy(retry)).minMs, 1375);
+      const store = ceph.store("outage", { endpoint: proxy.endpoint, retry });
+      await store.set("before", encode("up"));
+      const keys = Array.from({ length: 24 }, (_, i) => `during/${i}`);
+      // 1 s down: refused for the first half, reset for the second.
+      const outage = proxy.outage(1000, { refuseMs: 500 });
+      const t0 = performance.now();
+      await Promise.all(keys.map((key) => store.set(key, encode(key))));
+      await outage;
+      assert.ok(performance.now() - t0 >= 1000, "the writes waited for the outage to end");
+      assert.ok(store.stats.retries >= keys.length, `only ${store.stats.retries} retries`);
+      assert.ok(proxy.dropped > 0, "no connection was reset during the outage");
+      assert.deepEqual(await ceph.store("outage").list("during/"), [...keys].sort());
+      // With less patience than the outage is long, the error says what happened.
+      const impatient = ceph.store("outage", {
+        endpoint: proxy.endpoint,
+        retry: { baseDelayMs: 10, maxAttempts: 3 },
+      });
+      const refused = proxy.outage(1000, { refuseMs: 1000 });
+      await assert.rejects(
+        () => impatient.get("before"),
+        /^S3Error: Cannot read "before": request failed \(TypeError: fetch failed: .*Connection refused.*\) after 3 attempts$/,
+      );
+      await refused;
+      assert.deepEqual(await impatient.get("before"), encode("up"));
+    } finally {
+      await proxy.close();
+    }
+  },
+);
+
 cephTest("setIfAbsent() settles a create whose reply was lost after the write", async (ceph) => {
   for (const kind of ["errorAfterWrite", "resetAfterForward"] as const) {
     const proxy = startFaultProxy(ceph.endpoint, { faultRate: 1, kinds: [kind] });
