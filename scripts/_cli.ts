@@ -16,6 +16,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "../src/usage_error.ts";
 import { describeFsError, isPermissionDenial } from "../src/store/fs_error.ts";
+import { deniedNetHost, describeNetDenial } from "../src/store/net_error.ts";
 
 /**
  * Parse command-line flags strictly (no positionals, no unknown flags).
@@ -58,18 +59,20 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(
  * Print an error (and its causes) to stderr and exit: code 2 for bad input
  * (errors tagged `code = "USAGE"`), 1 otherwise. The runtime's own advice
  * for permission failures ("run again with the --allow-all flag") is never
- * shown: such a cause is explained in our words.
+ * shown: such a cause is explained in our words. A runtime failure (exit 1)
+ * is followed by `hint: <recovery>`, saying how to continue, when given.
  *
  * @param error The error.
+ * @param recovery How to continue after a runtime failure (not shown for bad input).
  */
-export function exitWithError(error: unknown): never {
+export function exitWithError(error: unknown, recovery?: string): never {
   const usage = (error as { code?: string })?.code === "USAGE" || isPermissionDenial(error);
   let e: unknown = error;
   let prefix = "error";
   let shown = "";
   while (e !== undefined && e !== null) {
     const message = e instanceof Deno.errors.NotCapable
-      ? describeFsError(e, /"([^"]+)"/.exec(e.message)?.[1] ?? "")
+      ? describeDenial(e)
       : e instanceof Error
       ? e.message
       : String(e);
@@ -79,17 +82,36 @@ export function exitWithError(error: unknown): never {
     e = e instanceof Error ? e.cause : undefined;
     prefix = "  caused by";
   }
+  if (!usage && recovery !== undefined) console.error(`hint: ${recovery}`);
   if (!usage && debugEnabled() && error instanceof Error) console.error(error.stack);
   Deno.exit(usage ? 2 : 1);
+}
+
+/** Options of {@link runMain}. */
+export interface MainOptions {
+  /**
+   * How to continue after a runtime failure (exit 1), asked when the
+   * failure happens (so it can depend on the options `main` has parsed by
+   * then); `undefined` for no hint.
+   */
+  recovery?: () => string | undefined;
 }
 
 /**
  * Run a CLI's `main` and exit with its code, or through {@link exitWithError}.
  *
  * @param main The command; resolves to the exit code.
+ * @param options The recovery hint of a runtime failure.
  */
-export function runMain(main: () => Promise<number>): void {
-  main().then((code) => Deno.exit(code), exitWithError);
+export function runMain(main: () => Promise<number>, options: MainOptions = {}): void {
+  main().then((code) => Deno.exit(code), (error) => exitWithError(error, options.recovery?.()));
+}
+
+/** A permission refusal in our words: the host a connection was refused to, or the path. */
+function describeDenial(error: Deno.errors.NotCapable): string {
+  const host = deniedNetHost(error);
+  if (host !== undefined) return describeNetDenial(host);
+  return describeFsError(error, /"([^"]+)"/.exec(error.message)?.[1] ?? "");
 }
 
 /** Shorten very long words (a 4,000-character path) so the message stays readable. */

@@ -52,4 +52,10 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) runMain(main);
+if (import.meta.main) {
+  runMain(main, {
+    recovery: () =>
+      "to continue, fix the cause and rerun deno task finalize with the same --output: " +
+      "it checks every chunk again and finishes the run",
+  });
+}

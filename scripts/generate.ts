@@ -11,6 +11,7 @@
 import {
   checkConfigFile,
   type ConfigInput,
+  type GenerateConfig,
   resolveConfig,
   UsageError,
 } from "../src/pipeline/config.ts";
@@ -51,6 +52,22 @@ Options:
 
 Exit codes: 0 success; 1 runtime failure (rerun with --resume); 2 bad input, nothing
 computed or written.`;
+
+/** How to continue after a runtime failure; set once the run is about to start. */
+let recovery: string | undefined;
+
+/** How to continue a run of `config` that failed after it started. */
+function resumeHint(config: GenerateConfig): string {
+  const keeps = "it keeps the chunks already written and verified";
+  if (config.shard !== undefined) {
+    return `to continue, rerun this shard the same way (the same options and --shard): ${keeps}; ` +
+      `once every shard has finished, run deno task finalize`;
+  }
+  if (config.overwrite) {
+    return `to continue, rerun the same command with --resume in place of --overwrite: ${keeps}`;
+  }
+  return `to continue, rerun the same command with --resume: ${keeps}`;
+}
 
 async function main(): Promise<number> {
   const v = parseFlags(Deno.args, {
@@ -117,6 +134,7 @@ async function main(): Promise<number> {
     gitHash: repo,
     onNotice: (message: string) => console.error(`note: ${message}`),
   };
+  recovery = resumeHint(config);
   const summary = await generateDataset(config, options);
   progress.done();
   if (v.json) console.log(JSON.stringify(summary, null, 2));
@@ -124,4 +142,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) runMain(main);
+if (import.meta.main) runMain(main, { recovery: () => recovery });

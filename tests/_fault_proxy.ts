@@ -11,6 +11,8 @@
  *
  * Faults are drawn from a seeded xoshiro128** stream: with probability
  * `faultRate` a request gets one fault, chosen uniformly from `kinds`.
+ * Separately, {@link FaultProxy.outage} takes the upstream down for a while:
+ * every connection is refused or reset until it is over.
  *
  * @module
  */
@@ -228,6 +230,8 @@ export class FaultProxy {
   requests = 0;
   /** Requests forwarded to the upstream. */
   forwarded = 0;
+  /** Connections dropped by outages: open when one began, or accepted (and reset) during one. */
+  dropped = 0;
   #upstream: Deno.ConnectOptions;
   #listener: Deno.TcpListener;
   #rng;
@@ -237,6 +241,7 @@ export class FaultProxy {
   #tasks = new Set<Promise<void>>();
   #accepting: Promise<void>;
   #closed = false;
+  #down = false;
 
   /**
    * Listen on 127.0.0.1 (a free port) and forward to `upstream`.
@@ -261,11 +266,44 @@ export class FaultProxy {
     this.#accepting = this.#accept();
   }
 
+  /**
+   * Take the upstream "down" for `ms` milliseconds, as a crashed or
+   * restarting server would be: every connection open now is dropped
+   * (requests in flight get no reply); for the first `refuseMs` the port is
+   * closed, so new connections are refused; from then until the end, new
+   * connections are accepted and closed at once (reset). Afterwards the
+   * proxy serves normally again, on the same port.
+   *
+   * @param ms Length of the outage in milliseconds.
+   * @param options `refuseMs`: how long of it the port is closed (default 0).
+   * @returns When the outage is over.
+   */
+  async outage(ms: number, options: { refuseMs?: number } = {}): Promise<void> {
+    if (this.#down) throw new Error("The fault proxy is already in an outage");
+    const refuseMs = Math.min(ms, options.refuseMs ?? 0);
+    this.#down = true;
+    for (const conn of this.#conns) {
+      this.dropped++;
+      closeQuietly(conn);
+    }
+    const started = performance.now();
+    if (refuseMs > 0) {
+      closeQuietly(this.#listener);
+      await this.#accepting;
+      await sleep(refuseMs);
+      if (this.#closed) return;
+      this.#listener = await listenAgain(this.#listener.addr as Deno.NetAddr);
+      this.#accepting = this.#accept();
+    }
+    await sleep(ms - (performance.now() - started));
+    this.#down = false;
+  }
+
   /** Stop listening, drop every connection, and wait for the handlers to finish. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#listener.close();
+    closeQuietly(this.#listener);
     for (const conn of this.#conns) closeQuietly(conn);
     await this.#accepting;
     await Promise.allSettled([...this.#tasks]);
@@ -278,6 +316,11 @@ export class FaultProxy {
         conn = await this.#listener.accept();
       } catch {
         return; // listener closed
+      }
+      if (this.#down) {
+        this.dropped++;
+        closeQuietly(conn);
+        continue;
       }
       this.#track(conn);
       const task = this.#serve(conn).finally(() => this.#tasks.delete(task));
@@ -316,6 +359,10 @@ export class FaultProxy {
         const request = parseHead(raw);
         const { raw: body } = await readBody(reader, request, false);
         this.requests++;
+        if (this.#down) {
+          this.dropped++;
+          return;
+        }
         const kind = this.#draw();
         if (kind === "resetBeforeForward") {
           this.#record(request, kind);
@@ -395,11 +442,27 @@ export class FaultProxy {
   }
 }
 
-function closeQuietly(conn: Deno.Conn): void {
+function closeQuietly(resource: { close(): void }): void {
   try {
-    conn.close();
+    resource.close();
   } catch {
     // Already closed.
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** Listen on the address a closed listener had (retrying briefly while the port is busy). */
+async function listenAgain(addr: Deno.NetAddr): Promise<Deno.TcpListener> {
+  for (let tries = 1;; tries++) {
+    try {
+      return Deno.listen({ hostname: addr.hostname, port: addr.port });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse) || tries >= 100) throw error;
+      await sleep(10);
+    }
   }
 }
 

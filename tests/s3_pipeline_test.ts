@@ -1,14 +1,15 @@
 /**
  * The pipeline against a real S3 implementation (Ceph radosgw on 127.0.0.1):
  * generate/validate through S3, sharded generation with concurrent shard
- * processes, a killed shard, and a run through a fault-injecting proxy.
+ * processes, a killed shard, a run through a fault-injecting proxy, a run
+ * that rides out a 30-second outage, and runs whose retries run out.
  * The CLIs run as child processes with `AWS_*` pointing at the gateway.
  */
 
 import assert from "node:assert/strict";
-import { FAULT_KINDS, startFaultProxy } from "./_fault_proxy.ts";
+import { FAULT_KINDS, type FaultProxy, startFaultProxy } from "./_fault_proxy.ts";
 import { type CephGateway, ignoreWithoutCeph, sharedCeph } from "./_ceph.ts";
-import { readTree, runTask, spawnTask, stableManifest } from "./_dataset_files.ts";
+import { type CliResult, readTree, runTask, spawnTask, stableManifest } from "./_dataset_files.ts";
 
 const ignore = ignoreWithoutCeph();
 const JOB = [
@@ -75,6 +76,7 @@ Deno.test({
     const again = await runTask("generate", [...JOB, "--output", url], ceph.env());
     assert.equal(again.code, 2);
     assert.match(again.stderr, /already holds a complete dataset/);
+    assert.doesNotMatch(again.stderr, /hint:/, "bad input (exit 2) gets no hint to resume");
   },
 });
 
@@ -127,6 +129,7 @@ Deno.test({
     const refused = await runTask("finalize", ["--output", url], ceph.env());
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /error: Cannot finalize .*is missing \d+ of 10 chunks/);
+    assert.match(refused.stderr, /^hint: to continue, fix the cause and rerun deno task finalize/m);
     assert.equal(await store.get("manifest.json"), undefined);
     const rerun = await runTask(
       "generate",
@@ -163,6 +166,118 @@ Deno.test({
       for (const kind of FAULT_KINDS) {
         assert.ok(counts[kind] > 0, `no ${kind} fault was injected: ${JSON.stringify(counts)}`);
       }
+    } finally {
+      await proxy.close();
+    }
+  },
+});
+
+/** Resolves after `ms` milliseconds. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+Deno.test({
+  name: "generate rides out a 30-second S3 outage (refused, then reset) with the default retries",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(): Promise<void> {
+    const ceph = await sharedCeph();
+    await reference(); // before the clock starts
+    const proxy = startFaultProxy(ceph.endpoint, { faultRate: 0 });
+    try {
+      const url = ceph.url("outage");
+      const direct = ceph.store("outage");
+      // An empty AWS_MAX_ATTEMPTS counts as unset: the default policy, whatever the caller's shell says.
+      const env = { ...ceph.env(proxy.endpoint), AWS_MAX_ATTEMPTS: "" };
+      let finished = false;
+      const run = runTask("generate", [...JOB, "--workers", "2", "--output", url], env)
+        .finally(() => finished = true);
+      let done = 0;
+      while (!finished && done < 3) {
+        await sleep(25);
+        done = (await direct.list(".ume/done/")).length;
+      }
+      assert.ok(!finished, "the run ended before the outage began");
+      assert.ok(done < 30, `the run had written ${done} of 30 chunks before the outage`);
+      const forwarded = proxy.forwarded;
+      // 30 s down: the port closed for 15 s (connections refused), then every
+      // connection accepted and closed at once for 15 s (resets).
+      await proxy.outage(30_000, { refuseMs: 15_000 });
+      assert.ok(!finished, "the run ended during the outage");
+      const r = await run;
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(proxy.dropped > 0, "no connection was dropped or reset");
+      assert.ok(proxy.forwarded > forwarded, "nothing was written after the outage");
+      const v = await runTask("validate", ["--path", url, "--quiet"], ceph.env(proxy.endpoint));
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      await assertSameAsReference(ceph, "outage");
+    } finally {
+      await proxy.close();
+    }
+  },
+});
+
+/**
+ * Start `generate` through `proxy` with two attempts per request, turn every
+ * request into 503 SlowDown once the run has written some chunks, and
+ * return the failed run's result.
+ */
+async function runUntilRetriesRunOut(
+  ceph: CephGateway,
+  proxy: FaultProxy,
+  args: string[],
+): Promise<CliResult> {
+  const url = args[args.indexOf("--output") + 1];
+  const prefix = url.slice(ceph.url("").length);
+  proxy.faultRate = 0;
+  let finished = false;
+  const run = runTask("generate", args, { ...ceph.env(proxy.endpoint), AWS_MAX_ATTEMPTS: "2" })
+    .finally(() => finished = true);
+  while (!finished && (await ceph.store(prefix).list(".ume/done/")).length < 2) await sleep(25);
+  assert.ok(!finished, "the run ended before the faults began");
+  proxy.faultRate = 1;
+  const r = await run;
+  proxy.faultRate = 0;
+  return r;
+}
+
+Deno.test({
+  name:
+    "when the retries run out, generate exits 1 saying how to continue, and that finishes the run",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(): Promise<void> {
+    const ceph = await sharedCeph();
+    const proxy = startFaultProxy(ceph.endpoint, { faultRate: 0, kinds: ["slowDown"] });
+    try {
+      const env = ceph.env(proxy.endpoint);
+      const url = ceph.url("retries-out");
+      const failed = await runUntilRetriesRunOut(ceph, proxy, [...JOB, "--output", url]);
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.match(
+        failed.stderr,
+        /^error: .*: S3 returned 503 SlowDown \([^)]*\) after 2 attempts$/m,
+      );
+      assert.match(
+        failed.stderr,
+        /^hint: to continue, rerun the same command with --resume: it keeps the chunks already written and verified$/m,
+      );
+      const resumed = await runTask("generate", [...JOB, "--output", url, "--resume"], env);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      await assertSameAsReference(ceph, "retries-out");
+
+      // A shard is rerun as it was (the killed-shard test shows that this completes it).
+      const sharded = ceph.url("retries-out-shard");
+      const shard = [...JOB, "--output", sharded, "--shard", "0/2"];
+      const failedShard = await runUntilRetriesRunOut(ceph, proxy, shard);
+      assert.equal(failedShard.code, 1, failedShard.stderr);
+      assert.match(
+        failedShard.stderr,
+        /^hint: to continue, rerun this shard the same way \(the same options and --shard\): it keeps the chunks already written and verified; once every shard has finished, run deno task finalize$/m,
+      );
     } finally {
       await proxy.close();
     }

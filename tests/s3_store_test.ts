@@ -1,12 +1,22 @@
 import assert from "node:assert/strict";
 import { S3Error, S3Store } from "../src/store/s3_store.ts";
 import { parseErrorBody, parseListPage, unescapeXml } from "../src/store/_s3_xml.ts";
-import { backoffDelay, isRetryableStatus, retryPolicy } from "../src/store/_s3_retry.ts";
+import {
+  backoffCeiling,
+  backoffDelay,
+  DEFAULT_RETRY,
+  isRetryableStatus,
+  retryPolicy,
+  retryWindow,
+} from "../src/store/_s3_retry.ts";
+import { isPermissionDenial } from "../src/store/fs_error.ts";
 import { keyedStream } from "../src/numeric/rng.ts";
 import { StoreError } from "../src/store/store_error.ts";
 import { openStore } from "../src/store/open_store.ts";
 import { type CephGateway, ignoreWithoutCeph, sharedCeph } from "./_ceph.ts";
 import { FAULT_KINDS, startFaultProxy } from "./_fault_proxy.ts";
+import { ROOT, runTask } from "./_dataset_files.ts";
+import { skipUnless } from "./_requires.ts";
 
 const ignore = ignoreWithoutCeph();
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -68,6 +78,22 @@ Deno.test("The retry policy retries only transient statuses and caps the backoff
   }
   assert.throws(() => retryPolicy({ maxAttempts: 0 }), RangeError);
   assert.throws(() => retryPolicy({ maxAttempts: 2.5 }), RangeError);
+});
+
+Deno.test("The default retry policy waits at least 30 s in all before its last attempt", () => {
+  // Every wait at its floor (a draw of 0): the least total patience.
+  let least = 0;
+  let most = 0;
+  for (let attempt = 1; attempt < DEFAULT_RETRY.maxAttempts; attempt++) {
+    least += backoffDelay(DEFAULT_RETRY, attempt, 0);
+    most += backoffCeiling(DEFAULT_RETRY, attempt);
+    assert.ok(backoffDelay(DEFAULT_RETRY, attempt, 0.999999) <= most);
+  }
+  assert.ok(least >= 30_000, `the default policy gives up after ${least} ms of waiting`);
+  assert.deepEqual(retryWindow(DEFAULT_RETRY), { minMs: least, maxMs: most });
+  assert.deepEqual(retryWindow(DEFAULT_RETRY), { minMs: 31_350, maxMs: 62_700 });
+  // One attempt waits for nothing.
+  assert.deepEqual(retryWindow(retryPolicy({ maxAttempts: 1 })), { minMs: 0, maxMs: 0 });
 });
 
 Deno.test("S3Store builds virtual-host and path-style URLs", async () => {
@@ -153,6 +179,363 @@ Deno.test("S3Store.fromUrl() reads the AWS_* environment", async () => {
       else Deno.env.set(name, value);
     }
   }
+});
+
+/** Set (or, with `undefined`, delete) environment variables for the duration of `fn`. */
+async function withEnv(
+  vars: Record<string, string | undefined>,
+  fn: () => Promise<void> | void,
+): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, Deno.env.get(name)]));
+  const apply = (values: Record<string, string | undefined>): void => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, value);
+    }
+  };
+  try {
+    apply(vars);
+    await fn();
+  } finally {
+    apply(saved);
+  }
+}
+
+const CREDENTIALS = { accessKeyId: "AK", secretAccessKey: "SK" };
+
+/** A store whose every request throws what `failure()` returns. */
+function failingStore(
+  failure: () => unknown,
+  maxAttempts = 3,
+): { store: S3Store; calls: () => number } {
+  let calls = 0;
+  const store = new S3Store({
+    bucket: "bucket",
+    endpoint: "http://minio.internal:9000",
+    credentials: CREDENTIALS,
+    retry: { maxAttempts, baseDelayMs: 1 },
+    fetch: () => {
+      calls++;
+      return Promise.reject(failure());
+    },
+  });
+  return { store, calls: () => calls };
+}
+
+Deno.test("S3Store fails on the first attempt when the runtime refuses the connection", async () => {
+  const { store, calls } = failingStore(() =>
+    new Deno.errors.NotCapable(
+      'Requires net access to "minio.internal:9000", run again with the --allow-net flag',
+    ), 8);
+  await assert.rejects(() => store.get("nk/zarr.json"), (error: unknown) => {
+    assert.ok(error instanceof S3Error);
+    assert.equal(error.attempts, 1);
+    assert.match(error.message, /^Cannot read "nk\/zarr\.json": this process is not permitted/);
+    assert.match(error.message, /"minio\.internal:9000"/);
+    assert.match(error.message, /the deno tasks may connect only to the S3 endpoints/);
+    assert.match(error.message, /after 1 attempt$/);
+    assert.doesNotMatch(error.message, /run again/);
+    assert.ok(isPermissionDenial(error), "the NotCapable stays in the cause chain");
+    return true;
+  });
+  assert.equal(store.stats.requests, 1);
+  assert.equal(store.stats.retries, 0);
+  assert.equal(calls(), 1);
+});
+
+Deno.test("S3Store retries connection failures but not failures no retry can fix", async () => {
+  const fetchFailed = (detail: string): TypeError =>
+    new TypeError("fetch failed", {
+      cause: new Error(
+        `error sending request for url (http://minio.internal:9000/bucket/k): client error (Connect): ${detail}`,
+      ),
+    });
+  // The messages are Deno 2.9's own (each seen from a real fetch; the DNS
+  // answers from a resolver in a network namespace without access outside).
+  const cases: [string, () => unknown, RegExp | undefined][] = [
+    [
+      "a refused connection",
+      () => fetchFailed("tcp connect error: Connection refused (os error 111)"),
+      undefined,
+    ],
+    ["a reset", () => fetchFailed("Connection reset by peer (os error 104)"), undefined],
+    ["a body cut short", () => new TypeError("error reading a body from connection"), undefined],
+    [
+      "a resolver that does not answer",
+      () =>
+        fetchFailed(
+          "dns error: failed to lookup address information: Temporary failure in name resolution",
+        ),
+      undefined,
+    ],
+    ["an error of unknown kind", () => new Error("something odd"), undefined],
+    [
+      "a host name that does not exist",
+      () =>
+        fetchFailed("dns error: failed to lookup address information: Name or service not known"),
+      /the host "minio\.internal" does not exist \(DNS: Name or service not known\): check the endpoint/,
+    ],
+    [
+      "an untrusted certificate",
+      () => fetchFailed("invalid peer certificate: UnknownIssuer"),
+      /the TLS certificate of "minio\.internal:9000" is not valid: UnknownIssuer/,
+    ],
+    [
+      "an invalid URL",
+      () => new TypeError("Invalid URL: 'http://a b/'"),
+      /the request cannot be sent: Invalid URL/,
+    ],
+    [
+      "a port fetch blocks",
+      () => new TypeError("Fetch failed: Requests to port 6000 are blocked"),
+      /the request cannot be sent: Fetch failed: Requests to port 6000 are blocked/,
+    ],
+    [
+      "a refused read permission",
+      () =>
+        new Deno.errors.NotCapable(
+          'Requires read access to "/x", run again with the --allow-read flag',
+        ),
+      /the runtime refused the request: Requires read access to "\/x" after 1 attempt$/,
+    ],
+  ];
+  for (const [what, failure, final] of cases) {
+    const { store, calls } = failingStore(failure);
+    await assert.rejects(() => store.set("k", encode("v")), (error: unknown) => {
+      assert.ok(error instanceof S3Error, what);
+      if (final) assert.match(error.message, final, what);
+      else {assert.match(
+          error.message,
+          /^Cannot write "k": request failed \(.*\) after 3 attempts$/,
+          what,
+        );}
+      return true;
+    });
+    assert.equal(calls(), final ? 1 : 3, `${what}: attempts`);
+    assert.equal(store.stats.requests, calls(), what);
+  }
+});
+
+Deno.test("S3Store fails a request it cannot build on the first attempt, without sending it", async () => {
+  let calls = 0;
+  const store = new S3Store({
+    bucket: "bucket",
+    endpoint: "http://127.0.0.1:7480",
+    // A line break cannot be sent in a header.
+    credentials: { ...CREDENTIALS, sessionToken: "token\nwith a line break" },
+    retry: { baseDelayMs: 1 },
+    fetch: () => {
+      calls++;
+      return Promise.resolve(new Response(null, { status: 200 }));
+    },
+  });
+  await assert.rejects(
+    () => store.get("k"),
+    /^S3Error: Cannot read "k": cannot build the request \(TypeError: Invalid header value: .*\) after 1 attempt$/s,
+  );
+  assert.equal(calls, 0);
+  assert.equal(store.stats.requests, 0);
+});
+
+Deno.test("S3Store does not retry a port that fetch blocks", async () => {
+  const blocked = new S3Store({
+    bucket: "bucket",
+    endpoint: "http://127.0.0.1:6000", // X11: on fetch's list of blocked ports
+    credentials: CREDENTIALS,
+  });
+  const t0 = performance.now();
+  await assert.rejects(
+    () => blocked.get("k"),
+    /Cannot read "k": the request cannot be sent: .*port 6000 are blocked after 1 attempt$/,
+  );
+  assert.equal(blocked.stats.requests, 1);
+  assert.ok(performance.now() - t0 < 2000);
+});
+
+const noOpenssl = skipUnless({
+  what: "openssl (a self-signed certificate for a local TLS server)",
+  available: new Deno.Command("sh", { args: ["-c", "command -v openssl"], stdout: "null" })
+    .outputSync().success,
+  install: "apt-get install -y openssl",
+});
+
+Deno.test({
+  name: "S3Store does not retry a TLS certificate it cannot trust",
+  ignore: noOpenssl,
+  async fn(): Promise<void> {
+    const dir = await Deno.makeTempDir({ prefix: "ume-tls-" });
+    try {
+      const made = await new Deno.Command("openssl", {
+        args: [
+          ...[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+          ],
+          ...["-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`],
+        ],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.ok(made.success, new TextDecoder().decode(made.stderr));
+      let served = 0;
+      const server = Deno.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        cert: await Deno.readTextFile(`${dir}/cert.pem`),
+        key: await Deno.readTextFile(`${dir}/key.pem`),
+        onListen: () => {},
+      }, () => {
+        served++;
+        return new Response(null, { status: 404 });
+      });
+      try {
+        const store = new S3Store({
+          bucket: "bucket",
+          endpoint: `https://127.0.0.1:${server.addr.port}`,
+          credentials: CREDENTIALS,
+        });
+        await assert.rejects(
+          () => store.get("k"),
+          /Cannot read "k": the TLS certificate of "127\.0\.0\.1:\d+" is not valid: .* after 1 attempt$/,
+        );
+        assert.equal(store.stats.requests, 1);
+        assert.equal(served, 0);
+      } finally {
+        await server.shutdown();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("S3Store.fromUrl() takes the attempt count from AWS_MAX_ATTEMPTS and checks it", async () => {
+  const throttled = (): Promise<Response> =>
+    Promise.resolve(
+      new Response("<Error><Code>SlowDown</Code></Error>", { status: 503 }),
+    );
+  const retry = { baseDelayMs: 1 };
+  await withEnv({
+    AWS_ACCESS_KEY_ID: "AK",
+    AWS_SECRET_ACCESS_KEY: "SK",
+    AWS_ENDPOINT_URL_S3: "http://127.0.0.1:7480",
+    AWS_ENDPOINT_URL: undefined,
+    AWS_MAX_ATTEMPTS: undefined,
+  }, async () => {
+    for (const [value, attempts] of [["3", 3], [" 1 ", 1], ["", 2]] as const) {
+      Deno.env.set("AWS_MAX_ATTEMPTS", value);
+      // An empty variable counts as unset: the explicit default below applies.
+      const tuning = value === "" ? { retry: { ...retry, maxAttempts: 2 } } : { retry };
+      const store = S3Store.fromUrl("s3://bucket/p", { ...tuning, fetch: throttled });
+      await assert.rejects(
+        () => store.get("k"),
+        new RegExp(`503 SlowDown after ${attempts} attempt`),
+      );
+      assert.equal(store.stats.requests, attempts, `AWS_MAX_ATTEMPTS="${value}"`);
+    }
+    // An explicit option wins over the variable, as in the AWS SDKs.
+    Deno.env.set("AWS_MAX_ATTEMPTS", "5");
+    const explicit = S3Store.fromUrl("s3://bucket/p", {
+      retry: { ...retry, maxAttempts: 2 },
+      fetch: throttled,
+    });
+    await assert.rejects(() => explicit.get("k"), /after 2 attempts/);
+    for (const bad of ["0", "-1", "2.5", "three", "1e3", "0x10", "9007199254740993"]) {
+      Deno.env.set("AWS_MAX_ATTEMPTS", bad);
+      assert.throws(
+        () => S3Store.fromUrl("s3://bucket/p"),
+        (error: unknown) => {
+          assert.ok(error instanceof TypeError, bad);
+          assert.equal(
+            error.message,
+            `Invalid AWS_MAX_ATTEMPTS "${bad}": expected a whole number of attempts, at least 1 (the first attempt included)`,
+          );
+          return true;
+        },
+      );
+    }
+  });
+});
+
+Deno.test("A process without --allow-net for the S3 endpoint fails after exactly 1 attempt", async () => {
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-net=127.0.0.1",
+      "--allow-env=AWS_*",
+      "tests/fixtures/s3_probe.ts",
+      "s3://bucket/prefix",
+    ],
+    cwd: ROOT,
+    env: {
+      NO_COLOR: "1",
+      AWS_ACCESS_KEY_ID: "AK",
+      AWS_SECRET_ACCESS_KEY: "SK",
+      AWS_ENDPOINT_URL_S3: "http://localhost.invalid:7480",
+      AWS_MAX_ATTEMPTS: "8",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(child.stderr);
+  assert.equal(child.code, 0, stderr);
+  const result = JSON.parse(new TextDecoder().decode(child.stdout));
+  assert.equal(result.ok, false);
+  assert.equal(result.attempts, 1);
+  assert.equal(result.requests, 1);
+  assert.equal(result.retries, 0);
+  assert.ok(result.ms < 2000, `took ${result.ms} ms`);
+  assert.match(result.error, /not permitted to reach "localhost\.invalid:7480"/);
+  assert.doesNotMatch(result.error, /run again/);
+});
+
+Deno.test("generate to an S3 endpoint the task may not reach exits 2 at once, naming the host", async () => {
+  const t0 = performance.now();
+  const r = await runTask(
+    "generate",
+    ["--world", "nk", "--n-samples", "4", "--T", "4", "--H", "1", "--output", "s3://bucket/p"],
+    {
+      AWS_ACCESS_KEY_ID: "AK",
+      AWS_SECRET_ACCESS_KEY: "SK",
+      AWS_ENDPOINT_URL_S3: "http://minio.invalid:9000",
+    },
+  );
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /^error: Cannot use output s3:\/\/bucket\/p: Cannot list "": this process is not permitted to reach "minio\.invalid:9000": the deno tasks may connect only to the S3 endpoints granted in deno\.json/,
+  );
+  assert.match(r.stderr, /after 1 attempt\n/);
+  assert.doesNotMatch(r.stderr, /run again|--allow-all|hint:/);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.ok(performance.now() - t0 < 20_000);
+});
+
+Deno.test("generate refuses a bad AWS_MAX_ATTEMPTS before any work (exit 2, naming it)", async () => {
+  const r = await runTask(
+    "generate",
+    ["--world", "nk", "--n-samples", "4", "--T", "4", "--H", "1", "--output", "s3://bucket/p"],
+    {
+      AWS_ACCESS_KEY_ID: "AK",
+      AWS_SECRET_ACCESS_KEY: "SK",
+      AWS_ENDPOINT_URL_S3: "http://127.0.0.1:7480",
+      AWS_MAX_ATTEMPTS: "0",
+    },
+  );
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(
+    r.stderr.trim(),
+    'error: Cannot open s3://bucket/p: Invalid AWS_MAX_ATTEMPTS "0": expected a whole number of ' +
+      "attempts, at least 1 (the first attempt included)",
+  );
 });
 
 // ---- against a real radosgw ----
@@ -388,6 +771,44 @@ cephTest("Retries give up after maxAttempts with a clear error", async (ceph) =>
     await proxy.close();
   }
 });
+
+cephTest(
+  "An outage shorter than the retry window is ridden out; a longer one is not",
+  async (ceph) => {
+    const proxy = startFaultProxy(ceph.endpoint, { faultRate: 0 });
+    try {
+      // Waits of at least 25, 50, 100, then 200 ms six times: 1,375 ms in all before the 10th attempt.
+      const retry = { baseDelayMs: 50, maxDelayMs: 400, maxAttempts: 10 };
+      assert.equal(retryWindow(retryPolicy(retry)).minMs, 1375);
+      const store = ceph.store("outage", { endpoint: proxy.endpoint, retry });
+      await store.set("before", encode("up"));
+      const keys = Array.from({ length: 24 }, (_, i) => `during/${i}`);
+      // 1 s down: refused for the first half, reset for the second.
+      const outage = proxy.outage(1000, { refuseMs: 500 });
+      const t0 = performance.now();
+      await Promise.all(keys.map((key) => store.set(key, encode(key))));
+      await outage;
+      assert.ok(performance.now() - t0 >= 1000, "the writes waited for the outage to end");
+      assert.ok(store.stats.retries >= keys.length, `only ${store.stats.retries} retries`);
+      assert.ok(proxy.dropped > 0, "no connection was reset during the outage");
+      assert.deepEqual(await ceph.store("outage").list("during/"), [...keys].sort());
+      // With less patience than the outage is long, the error says what happened.
+      const impatient = ceph.store("outage", {
+        endpoint: proxy.endpoint,
+        retry: { baseDelayMs: 10, maxAttempts: 3 },
+      });
+      const refused = proxy.outage(1000, { refuseMs: 1000 });
+      await assert.rejects(
+        () => impatient.get("before"),
+        /^S3Error: Cannot read "before": request failed \(TypeError: fetch failed: .*Connection refused.*\) after 3 attempts$/,
+      );
+      await refused;
+      assert.deepEqual(await impatient.get("before"), encode("up"));
+    } finally {
+      await proxy.close();
+    }
+  },
+);
 
 cephTest("setIfAbsent() settles a create whose reply was lost after the write", async (ceph) => {
   for (const kind of ["errorAfterWrite", "resetAfterForward"] as const) {

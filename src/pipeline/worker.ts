@@ -45,7 +45,10 @@ async function handle(id: number, task: ChunkTask): Promise<void> {
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     let message = err.message;
-    for (let c = err.cause; c instanceof Error; c = c.cause) message += `: ${c.message}`;
+    // Causes travel as text; one the message already quotes adds nothing.
+    for (let c = err.cause; c instanceof Error; c = c.cause) {
+      if (!message.includes(c.message)) message += `: ${c.message}`;
+    }
     self.postMessage({ type: "error", id, message, stack: err.stack } satisfies WorkerResponse);
   }
 }

@@ -16,7 +16,9 @@ import type { ByteStore } from "./byte_store.ts";
 import { parseErrorBody, parseListPage } from "./_s3_xml.ts";
 import {
   backoffDelay,
+  finalFetchFailure,
   isRetryableStatus,
+  parseMaxAttempts,
   type RetryOptions,
   type RetryPolicy,
   retryPolicy,
@@ -176,8 +178,11 @@ const PLAIN_MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
  *
  * Every operation is retried on throttling (429, 503 SlowDown), other 5xx
  * except 501, network errors, timeouts and bodies that break off, with
- * jittered exponential backoff and a fresh timeout per attempt; other 4xx
- * fail at once with an {@link S3Error}. Writes are idempotent PUTs, so a
+ * jittered exponential backoff and a fresh timeout per attempt (by default
+ * 13 attempts over 31 to 63 s, enough to ride out a 30-second outage); other
+ * 4xx, and requests no retry can fix (no `--allow-net` for the endpoint, a
+ * host name that does not exist, an invalid TLS certificate), fail at once
+ * with an {@link S3Error}. Writes are idempotent PUTs, so a
  * retried (or silently re-sent) write is harmless.
  *
  * @example Store and read back bytes (here through a toy in-memory endpoint)
@@ -275,13 +280,18 @@ export class S3Store implements ByteStore {
    * standard environment variables: `AWS_ACCESS_KEY_ID`,
    * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` (or
    * `AWS_DEFAULT_REGION`; default `us-east-1`), and `AWS_ENDPOINT_URL_S3` or
-   * `AWS_ENDPOINT_URL` for an S3-compatible server (path-style). Needs
-   * `--allow-env=AWS_*`.
+   * `AWS_ENDPOINT_URL` for an S3-compatible server (path-style), and
+   * `AWS_MAX_ATTEMPTS`, the total attempts per operation as the AWS SDKs
+   * read it (a whole number, at least 1, the first attempt included; default
+   * 13, which waits at least 31 s in all before giving up; each attempt
+   * beyond 13 adds 5 to 10 s). An explicit `tuning.retry.maxAttempts` wins
+   * over the variable. Needs `--allow-env=AWS_*`.
    *
    * @param url An `s3://bucket/prefix` URL.
    * @param tuning Concurrency, retry and fetch options.
    * @returns The store.
-   * @throws {TypeError} If the URL is not `s3://bucket[/prefix]` or the keys are not set.
+   * @throws {TypeError} If the URL is not `s3://bucket[/prefix]`, the keys are
+   *   not set, or `AWS_MAX_ATTEMPTS` is not a whole number of at least 1.
    *
    * @example Open a store on a local S3-compatible server
    * ```ts
@@ -293,6 +303,9 @@ export class S3Store implements ByteStore {
    * const store = S3Store.fromUrl("s3://datasets/ume/v1/");
    * assert.equal(store.url, "s3://datasets/ume/v1/");
    * assert.throws(() => S3Store.fromUrl("s3:/datasets"), TypeError);
+   * Deno.env.set("AWS_MAX_ATTEMPTS", "many");
+   * assert.throws(() => S3Store.fromUrl("s3://datasets/ume/v1/"), /Invalid AWS_MAX_ATTEMPTS "many"/);
+   * Deno.env.delete("AWS_MAX_ATTEMPTS");
    * ```
    */
   static fromUrl(url: string, tuning: S3StoreTuning = {}): S3Store {
@@ -308,8 +321,11 @@ export class S3Store implements ByteStore {
         `Cannot open "${url}": AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set`,
       );
     }
+    const attemptsText = env("AWS_MAX_ATTEMPTS");
+    const envAttempts = attemptsText === undefined ? undefined : parseMaxAttempts(attemptsText);
     return new S3Store({
       ...tuning,
+      retry: { ...tuning.retry, maxAttempts: tuning.retry?.maxAttempts ?? envAttempts },
       bucket: match[1],
       prefix: match[2] ?? "",
       region: env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ?? "us-east-1",
@@ -597,7 +613,9 @@ export class S3Store implements ByteStore {
   /**
    * One signed request with a fresh timeout, holding a concurrency permit
    * until the whole body is in. Network errors, timeouts and short bodies
-   * become retryable failures.
+   * become retryable failures; a request that cannot be built, that the
+   * runtime refuses to send (no `--allow-net` for the host, an invalid URL)
+   * or that no retry can fix (see `finalFetchFailure`) becomes a final one.
    */
   async #send(
     method: string,
@@ -605,7 +623,12 @@ export class S3Store implements ByteStore {
     headers: Record<string, string> = {},
     body?: Uint8Array<ArrayBuffer>,
   ): Promise<Reply> {
-    const request = await this.#client.sign(url, { method, headers, body });
+    let request: Request;
+    try {
+      request = await this.#client.sign(url, { method, headers, body });
+    } catch (error) {
+      throw new Failure(false, `cannot build the request (${describe(error)})`, { cause: error });
+    }
     const release = await this.#gate.acquire();
     const timeoutMs = this.#policy.attemptTimeoutMs;
     const controller = new AbortController();
@@ -629,6 +652,8 @@ export class S3Store implements ByteStore {
       if (controller.signal.aborted) {
         throw new Failure(true, `timed out after ${timeoutMs} ms`, { cause: error });
       }
+      const final = finalFetchFailure(error, url);
+      if (final !== undefined) throw new Failure(false, final, { cause: error });
       throw new Failure(true, `request failed (${describe(error)})`, { cause: error });
     } finally {
       clearTimeout(timer);
