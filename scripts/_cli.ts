@@ -119,8 +119,11 @@ function abbreviate(message: string): string {
   return message.replace(/\S{160,}/g, (w) => `${w.slice(0, 60)}...${w.slice(-60)}`);
 }
 
+/** Set (to anything) to print the stack of a runtime failure; every task may read it. */
+export const DEBUG_VARIABLE = "UME_DEBUG";
+
 function debugEnabled(): boolean {
-  // The tasks grant UME_DEBUG; a library caller without env access gets no stack.
-  return Deno.permissions.querySync({ name: "env", variable: "UME_DEBUG" }).state === "granted" &&
-    Deno.env.get("UME_DEBUG") !== undefined;
+  // The tasks grant it; a library caller without env access gets no stack.
+  return Deno.permissions.querySync({ name: "env", variable: DEBUG_VARIABLE }).state ===
+      "granted" && Deno.env.get(DEBUG_VARIABLE) !== undefined;
 }

@@ -8,11 +8,11 @@
  */
 
 import { finalizeDataset } from "../src/pipeline/generate.ts";
-import { DEFAULT_CONFIG } from "../src/pipeline/config.ts";
 import { gitHash } from "../src/manifest/git_hash.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { formatSummary } from "./_summary.ts";
 import { parseFlags, runMain } from "./_cli.ts";
+import { FINALIZE_FLAGS, refuseMemoryLocation } from "./_flags.ts";
 
 const HELP = `Usage: deno task finalize [--output PATH|URL] [options]
 
@@ -23,7 +23,7 @@ run that was cut off while writing its manifest.
 
 Options:
   --output PATH|URL     the run's output folder or s3://bucket/prefix
-                        (default ${DEFAULT_CONFIG.output})
+                        (default ${FINALIZE_FLAGS.output.default})
   --json                print the summary as JSON on stdout
   --quiet               no progress output
   -h, --help            show this help
@@ -32,17 +32,13 @@ Exit codes: 0 success; 1 chunks missing or damaged, or a runtime failure (rerun 
 shards that wrote them, then finalize again); 2 bad input (no run at --output).`;
 
 async function main(): Promise<number> {
-  const v = parseFlags(Deno.args, {
-    output: { type: "string" },
-    json: { type: "boolean" },
-    quiet: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const v = parseFlags(Deno.args, FINALIZE_FLAGS);
   if (v.help) {
     console.log(HELP);
     return 0;
   }
-  const output = v.output ?? DEFAULT_CONFIG.output;
+  const output = v.output;
+  refuseMemoryLocation("--output", output);
   const progress = createProgressReporter({ quiet: v.quiet ?? false });
   const repo = await gitHash(new URL("..", import.meta.url).pathname);
   const summary = await finalizeDataset(output, { onProgress: progress.update, gitHash: repo });

@@ -19,6 +19,7 @@ import { generateDataset } from "../src/pipeline/generate.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { formatSummary } from "./_summary.ts";
 import { parseFlags, runMain } from "./_cli.ts";
+import { GENERATE_FLAGS, refuseMemoryLocation } from "./_flags.ts";
 import { describeFsError } from "../src/store/fs_error.ts";
 import { gitHash } from "../src/manifest/git_hash.ts";
 
@@ -70,26 +71,7 @@ function resumeHint(config: GenerateConfig): string {
 }
 
 async function main(): Promise<number> {
-  const v = parseFlags(Deno.args, {
-    world: { type: "string" },
-    "n-samples": { type: "string" },
-    seed: { type: "string" },
-    output: { type: "string" },
-    T: { type: "string" },
-    H: { type: "string" },
-    workers: { type: "string" },
-    version: { type: "string" },
-    "zarr-format": { type: "string" },
-    "chunk-samples": { type: "string" },
-    "split-seed": { type: "string" },
-    config: { type: "string" },
-    resume: { type: "boolean" },
-    overwrite: { type: "boolean" },
-    shard: { type: "string" },
-    json: { type: "boolean" },
-    quiet: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const v = parseFlags(Deno.args, GENERATE_FLAGS);
   if (v.help) {
     console.log(HELP);
     return 0;
@@ -127,6 +109,7 @@ async function main(): Promise<number> {
     shard: v.shard,
   });
   const config = resolveConfig(inputs, navigator.hardwareConcurrency || 1);
+  refuseMemoryLocation("--output", config.output);
   const progress = createProgressReporter({ quiet: v.quiet ?? false });
   const repo = await gitHash(new URL("..", import.meta.url).pathname);
   const options = {

@@ -9,8 +9,8 @@
  * @module
  */
 
-import { basename, dirname, join, resolve } from "node:path";
-import { DEFAULT_CONFIG, parseIntegerOption } from "../src/pipeline/config.ts";
+import { dirname, resolve } from "node:path";
+import { parseIntegerOption } from "../src/pipeline/config.ts";
 import { UsageError } from "../src/usage_error.ts";
 import { describeFsError } from "../src/store/fs_error.ts";
 import { DEFAULT_MAX_SAMPLES, DEFAULT_SAMPLE_PATHS } from "../src/report/collect.ts";
@@ -18,6 +18,12 @@ import { buildReport } from "../src/report/report.ts";
 import { openLocation } from "../src/pipeline/_open.ts";
 import { requireManifestBytes } from "../src/pipeline/dataset_manifest.ts";
 import { parseFlags, runMain } from "./_cli.ts";
+import {
+  defaultReportOut,
+  refuseMemoryLocation,
+  REPORT_FLAGS,
+  reportPartialPath,
+} from "./_flags.ts";
 
 const HELP = `Usage: deno task report [--path DATASET] [--out FILE] [options]
 
@@ -29,7 +35,7 @@ summary. Reads only a chunk-aligned subsample of each world.
 
 Options:
   --path PATH|URL       the dataset: a folder or s3://bucket/prefix
-                        (default ${DEFAULT_CONFIG.output})
+                        (default ${REPORT_FLAGS.path.default})
   --out FILE            where to write the report (default: beside a local dataset,
                         <dataset>.report.html; for s3:// datasets, ./<name>.report.html)
   --max-samples N       samples read per world (default ${DEFAULT_MAX_SAMPLES})
@@ -41,32 +47,13 @@ Options:
 Exit codes: 0 success; 1 runtime failure; 2 bad input: a bad flag, a path that holds
 no finished dataset, or an --out that cannot be written.`;
 
-const REMOTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-
 /**
- * The default report file: beside a local dataset (never inside it, where it
- * would be a stray key), or in the current folder for a remote one.
+ * Check, before the report is built, that `out` can be written: it is not a
+ * folder, and its folder takes the temporary file (created and removed
+ * again). Touches only `out` and its temporary file, the two paths the task
+ * may write.
  */
-function defaultOut(path: string): string {
-  const trimmed = path.replace(/\/+$/, "");
-  if (REMOTE.test(trimmed) && !trimmed.startsWith("file://")) {
-    const name = trimmed.slice(trimmed.lastIndexOf("/") + 1) || "dataset";
-    return `${name}.report.html`;
-  }
-  const local = trimmed.startsWith("file://") ? new URL(trimmed).pathname : trimmed;
-  const absolute = resolve(local);
-  return join(dirname(absolute), `${basename(absolute)}.report.html`);
-}
-
 async function checkOut(out: string): Promise<void> {
-  const dir = dirname(resolve(out));
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(dir);
-  } catch (e) {
-    throw new UsageError(`Cannot write report ${out}: ${dir}: ${describeFsError(e, dir)}`);
-  }
-  if (!info.isDirectory) throw new UsageError(`Cannot write report ${out}: ${dir} is not a folder`);
   try {
     if ((await Deno.lstat(out)).isDirectory) {
       throw new UsageError(`Cannot write report ${out}: it is a folder`);
@@ -77,13 +64,21 @@ async function checkOut(out: string): Promise<void> {
       throw new UsageError(`Cannot write report ${out}: ${describeFsError(e, resolve(out))}`);
     }
   }
+  const temp = reportPartialPath(out);
+  try {
+    await Deno.writeTextFile(temp, "");
+  } catch (e) {
+    const dir = dirname(temp);
+    throw new UsageError(`Cannot write report ${out}: ${dir}: ${describeFsError(e, dir)}`);
+  }
+  await Deno.remove(temp);
 }
 
 /** Write the report atomically: a temporary file beside it, then a rename. */
 async function writeReport(out: string, html: string): Promise<void> {
-  const temp = join(dirname(resolve(out)), `.${basename(out)}.${crypto.randomUUID()}.tmp`);
+  const temp = reportPartialPath(out);
   try {
-    await Deno.writeTextFile(temp, html, { createNew: true });
+    await Deno.writeTextFile(temp, html);
     await Deno.rename(temp, out);
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
@@ -92,22 +87,15 @@ async function writeReport(out: string, html: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const v = parseFlags(Deno.args, {
-    path: { type: "string" },
-    out: { type: "string" },
-    "max-samples": { type: "string" },
-    "sample-paths": { type: "string" },
-    world: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const v = parseFlags(Deno.args, REPORT_FLAGS);
   if (v.help) {
     console.log(HELP);
     return 0;
   }
-  const path = v.path ?? DEFAULT_CONFIG.output;
+  const path = v.path;
   if (path === "") throw new UsageError("Invalid --path: empty (see --help)");
-  const out = v.out ?? defaultOut(path);
+  refuseMemoryLocation("--path", path);
+  const out = v.out ?? defaultReportOut(path);
   const maxSamples = v["max-samples"] === undefined
     ? DEFAULT_MAX_SAMPLES
     : parseIntegerOption("max-samples", v["max-samples"], 1, 1_000_000);

@@ -8,9 +8,10 @@
  * @module
  */
 
-import { DEFAULT_CONFIG, parseIntegerOption } from "../src/pipeline/config.ts";
+import { parseIntegerOption } from "../src/pipeline/config.ts";
 import { validateDataset } from "../src/pipeline/validate.ts";
 import { parseFlags, runMain } from "./_cli.ts";
+import { refuseMemoryLocation, VALIDATE_FLAGS } from "./_flags.ts";
 import { createProgressReporter } from "./_progress.ts";
 
 const HELP = `Usage: deno task validate [options]
@@ -21,7 +22,7 @@ within the prior bounds, metadata, splits (disjoint, covering, fractions, no
 extrapolation leakage), rejection counts; optionally re-simulate samples.
 
 Options:
-  --path PATH|URL     the dataset (default ${DEFAULT_CONFIG.output}; s3://bucket/prefix works)
+  --path PATH|URL     the dataset (default ${VALIDATE_FLAGS.path.default}; s3://bucket/prefix works)
   --world LIST        only these worlds (comma-separated)
   --resimulate K      re-generate K random samples per world and compare bytes
   --json              print the full report as JSON on stdout
@@ -32,23 +33,17 @@ Exit codes: 0 valid; 1 problems found (or a runtime failure); 2 bad input: a bad
 a path that holds no finished dataset (the message says what it holds).`;
 
 async function main(): Promise<number> {
-  const values = parseFlags(Deno.args, {
-    path: { type: "string" },
-    world: { type: "string" },
-    resimulate: { type: "string" },
-    json: { type: "boolean" },
-    quiet: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const values = parseFlags(Deno.args, VALIDATE_FLAGS);
   if (values.help) {
     console.log(HELP);
     return 0;
   }
+  refuseMemoryLocation("--path", values.path);
   const resimulate = values.resimulate === undefined
     ? 0
     : parseIntegerOption("resimulate", values.resimulate, 0, 1_000_000);
   const progress = createProgressReporter({ quiet: values.quiet ?? false });
-  const report = await validateDataset(values.path ?? DEFAULT_CONFIG.output, {
+  const report = await validateDataset(values.path, {
     worlds: values.world?.split(",").map((s) => s.trim()).filter((s) => s),
     resimulate,
     onProgress: progress.update,

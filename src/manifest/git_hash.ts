@@ -34,11 +34,15 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-/** The git directory of the repository containing `dir` (walking up), if any. */
-async function findGitDir(dir: string): Promise<string | undefined> {
+/**
+ * The git directory of the repository containing `dir` (walking up), if any.
+ * Every `.git` path looked at is appended to `visited`.
+ */
+async function findGitDir(dir: string, visited: string[] = []): Promise<string | undefined> {
   let at: string | undefined = dir.startsWith("/") ? dir : join(Deno.cwd(), dir);
   while (at !== undefined) {
     const dotGit = join(at, ".git");
+    visited.push(dotGit);
     try {
       const info = await Deno.stat(dotGit);
       if (info.isDirectory) return dotGit;
@@ -94,6 +98,45 @@ export async function gitHash(dir: string): Promise<string> {
   } catch {
     return "unknown";
   }
+}
+
+/**
+ * The files and folders {@link gitHash} reads to find the commit of `dir`,
+ * so that a process can be granted read access to exactly these
+ * (`--allow-read=...`): every `.git` looked at while walking up, then
+ * `HEAD`, `commondir` and `refs/` of the git directory, and `refs/` and
+ * `packed-refs` of the common directory (for a linked worktree). Paths that
+ * do not exist are included (granting them is harmless); so is a path whose
+ * reading would fail, where {@link gitHash} gives `"unknown"`.
+ *
+ * @param dir A folder inside the repository, as for {@link gitHash}.
+ * @returns Absolute paths, without duplicates.
+ *
+ * @example Outside a repository, only the `.git` paths looked at
+ * ```ts
+ * import { gitHashReadPaths } from "./git_hash.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const paths = await gitHashReadPaths(dir);
+ * assert.equal(paths[0], `${dir}/.git`);
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function gitHashReadPaths(dir: string): Promise<string[]> {
+  const visited: string[] = [];
+  const paths: string[] = [];
+  try {
+    const gitDir = await findGitDir(dir, visited);
+    if (gitDir !== undefined) {
+      paths.push(join(gitDir, "HEAD"), join(gitDir, "commondir"), join(gitDir, "refs"));
+      const common = await readText(join(gitDir, "commondir"));
+      const commonDir = common === undefined ? gitDir : absolute(gitDir, common.trim());
+      paths.push(join(commonDir, "refs"), join(commonDir, "packed-refs"));
+    }
+  } catch {
+    // gitHash gives "unknown" on this failure, after reading only what is listed so far.
+  }
+  return [...new Set([...visited, ...paths])];
 }
 
 async function resolveHead(dir: string): Promise<string | undefined> {

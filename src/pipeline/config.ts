@@ -9,8 +9,9 @@ import { Ajv2020 } from "../deps.ts";
 import configSchema from "../../schemas/generate_config.json" with { type: "json" };
 import { WORLD_IDS, type WorldId } from "../simulators/types.ts";
 import { UsageError } from "../usage_error.ts";
+import { DEFAULT_OUTPUT, SHARD_INDEX_VARIABLES } from "./defaults.ts";
 
-export { UsageError };
+export { SHARD_INDEX_VARIABLES, UsageError };
 
 /** Which part of the plan one process writes (scale-out). */
 export interface ShardSpec {
@@ -57,7 +58,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<GenerateConfig, "workers" | "splitSee
   worlds: [...WORLD_IDS],
   nSamples: 10_000,
   seed: 42,
-  output: "./datasets/v1.0",
+  output: DEFAULT_OUTPUT,
   T: 200,
   H: 40,
   version: "1.0.0",
@@ -220,13 +221,6 @@ export function parseShard(
   }
   return { index, count };
 }
-
-/** The variables `--shard auto/N` reads, in the order they are tried. */
-export const SHARD_INDEX_VARIABLES: readonly string[] = [
-  "JOB_COMPLETION_INDEX",
-  "AWS_BATCH_JOB_ARRAY_INDEX",
-  "SLURM_ARRAY_TASK_ID",
-];
 
 /**
  * Read an environment variable; a variable this process may not read is an

@@ -35,7 +35,7 @@ export function deniedNetHost(error: unknown): string | undefined {
 
 /**
  * Explain that this process may not connect to `host`: the ume-data tasks
- * grant network access only to the S3 endpoints listed in `deno.json`.
+ * grant network access only to the endpoint of the store they work on.
  *
  * @param host The `host:port` that was refused.
  * @returns A phrase for after a colon.
@@ -51,6 +51,6 @@ export function deniedNetHost(error: unknown): string | undefined {
  */
 export function describeNetDenial(host: string): string {
   return `this process is not permitted to reach "${host}": the deno tasks may connect only to ` +
-    `the S3 endpoints granted in deno.json (loopback and *.amazonaws.com); for another ` +
-    `endpoint run the script with its own --allow-net (see "S3" in the README)`;
+    `the endpoint of the S3 location they work on (from the s3:// URL and AWS_ENDPOINT_URL_S3 ` +
+    `or AWS_ENDPOINT_URL; see "Permissions" in the README)`;
 }

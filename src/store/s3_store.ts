@@ -4,7 +4,8 @@
  * policy, bounded concurrency and cheap integrity checks.
  *
  * Permissions: `--allow-net` for the endpoint host (`*.amazonaws.com` or the
- * custom endpoint), and `--allow-env=AWS_*` when opened with
+ * custom endpoint), and `--allow-env` for the variables in
+ * `S3_ENV_VARIABLES` (`./s3_location.ts`) when opened with
  * {@link S3Store.fromUrl}.
  *
  * @module
@@ -26,6 +27,7 @@ import {
 } from "./_s3_retry.ts";
 import { Semaphore } from "./_s3_semaphore.ts";
 import { checkKey, checkPrefix, checkRange } from "./_keys.ts";
+import { DEFAULT_S3_REGION, resolveS3Url, s3BaseUrl, type S3EnvVariable } from "./s3_location.ts";
 import { StoreError } from "./store_error.ts";
 
 export type { RetryOptions } from "./_s3_retry.ts";
@@ -170,7 +172,6 @@ interface Reply {
   body: Uint8Array;
 }
 
-const DNS_LABEL_BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const PLAIN_MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
 
 /**
@@ -240,17 +241,12 @@ export class S3Store implements ByteStore {
     }
     const prefix = (options.prefix ?? "").replace(/^\/+|\/+$/g, "");
     if (prefix !== "") checkKey(prefix, `s3://${bucket}/${prefix}`);
-    const region = options.region ?? "us-east-1";
-    const pathStyle = options.pathStyle ?? (options.endpoint !== undefined ||
-      !DNS_LABEL_BUCKET.test(bucket));
-    const endpoint = new URL(options.endpoint ?? `https://s3.${region}.amazonaws.com`);
-    if (endpoint.protocol !== "http:" && endpoint.protocol !== "https:") {
-      throw new TypeError(`Invalid S3 endpoint: "${options.endpoint}": expected http or https`);
-    }
-    const endpointPath = endpoint.pathname.replace(/\/+$/, "");
-    this.#base = pathStyle
-      ? `${endpoint.origin}${endpointPath}/${encodeURIComponent(bucket)}`
-      : `${endpoint.protocol}//${bucket}.${endpoint.host}${endpointPath}`;
+    const region = options.region ?? DEFAULT_S3_REGION;
+    this.#base = s3BaseUrl(bucket, {
+      region,
+      endpoint: options.endpoint,
+      pathStyle: options.pathStyle,
+    });
     this.#root = prefix === "" ? "" : `${prefix}/`;
     this.url = options.url ?? `s3://${bucket}${prefix === "" ? "" : `/${prefix}`}`;
     this.#client = new AwsClient({
@@ -285,7 +281,8 @@ export class S3Store implements ByteStore {
    * read it (a whole number, at least 1, the first attempt included; default
    * 13, which waits at least 31 s in all before giving up; each attempt
    * beyond 13 adds 5 to 10 s). An explicit `tuning.retry.maxAttempts` wins
-   * over the variable. Needs `--allow-env=AWS_*`.
+   * over the variable. Needs `--allow-env` for the variables in
+   * `S3_ENV_VARIABLES` (`./s3_location.ts`).
    *
    * @param url An `s3://bucket/prefix` URL.
    * @param tuning Concurrency, retry and fetch options.
@@ -309,11 +306,8 @@ export class S3Store implements ByteStore {
    * ```
    */
   static fromUrl(url: string, tuning: S3StoreTuning = {}): S3Store {
-    const match = /^s3:\/\/([^/?#]+)(?:\/([^?#]*))?$/.exec(url);
-    if (match === null) {
-      throw new TypeError(`Invalid S3 URL "${url}": expected s3://bucket/prefix`);
-    }
-    const env = (name: string): string | undefined => Deno.env.get(name) || undefined;
+    const env = (name: S3EnvVariable): string | undefined => Deno.env.get(name) || undefined;
+    const location = resolveS3Url(url, env);
     const accessKeyId = env("AWS_ACCESS_KEY_ID");
     const secretAccessKey = env("AWS_SECRET_ACCESS_KEY");
     if (accessKeyId === undefined || secretAccessKey === undefined) {
@@ -326,10 +320,7 @@ export class S3Store implements ByteStore {
     return new S3Store({
       ...tuning,
       retry: { ...tuning.retry, maxAttempts: tuning.retry?.maxAttempts ?? envAttempts },
-      bucket: match[1],
-      prefix: match[2] ?? "",
-      region: env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ?? "us-east-1",
-      endpoint: env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL"),
+      ...location,
       credentials: { accessKeyId, secretAccessKey, sessionToken: env("AWS_SESSION_TOKEN") },
       url,
     });
