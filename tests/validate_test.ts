@@ -117,14 +117,16 @@ Deno.test("validateDataset() locates a truncated chunk", async () => {
   );
 });
 
-Deno.test("validateDataset() locates a deleted chunk and a stray one", async () => {
+Deno.test("validateDataset() locates a deleted chunk, a stray one and a deleted splits.json", async () => {
   const dir = await copy();
   await Deno.remove(`${dir}/nk/theta.zarr/c/0/0`);
+  await Deno.remove(`${dir}/nk/splits.json`);
   await Deno.mkdir(`${dir}/nk/theta.zarr/c/3`);
   await Deno.writeFile(`${dir}/nk/theta.zarr/c/3/0`, new Uint8Array(16));
   const r = await validateDataset(dir);
   only(r, "chunk-present", "nk/theta.zarr/c/0/0");
   only(r, "stray-keys", "nk/theta.zarr/c/3/0");
+  only(r, "splits", "nk/splits.json");
 });
 
 Deno.test("validateDataset() reports manifest schema violations with JSON paths", async () => {

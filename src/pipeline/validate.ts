@@ -264,9 +264,13 @@ async function checkWorld(
   });
   counters.chunks += measured.chunks;
   counters.bytes += measured.bytes;
-  const splits = measured.statsReadable
-    ? await checkWorldSplits(store, layout, recorded.run.splitSeed, problems)
-    : undefined;
+  const splits = await checkWorldSplits(
+    store,
+    layout,
+    recorded.run.splitSeed,
+    measured.statsReadable,
+    problems,
+  );
   return {
     settings: recorded.settings,
     arrays: measured.facts,

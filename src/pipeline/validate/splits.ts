@@ -45,9 +45,11 @@ function firstDifference(
  * @param store The dataset store.
  * @param layout The world's layout.
  * @param splitSeed The recorded split seed.
+ * @param statsReadable Whether theta and the scalar metadata were read intact (if not, only
+ *   the presence of `splits.json` is checked).
  * @param problems Where problems go (check `"splits"`).
  * @returns The info of the rebuilt splits (what the manifest should record),
- *   or `undefined` if they cannot be rebuilt (the reason is reported).
+ *   or `undefined` if they cannot be rebuilt.
  *
  * @example Splits made with another seed
  * ```ts
@@ -62,10 +64,10 @@ function firstDifference(
  * await generateDataset(resolveConfig([{ worlds: "nk", n_samples: 40, T: 4, H: 1, split_seed: 7 }], 1), { store });
  * const layout = layoutForWorld({ world: "nk", seed: 42, nSamples: 40, T: 4, H: 1, chunkSamples: 40, zarrFormat: 3 });
  * const ok = new Problems();
- * assert.equal((await checkWorldSplits(store, layout, 7, ok))?.n, 40);
+ * assert.equal((await checkWorldSplits(store, layout, 7, true, ok))?.n, 40);
  * assert.deepEqual(ok.list, []);
  * const bad = new Problems();
- * await checkWorldSplits(store, layout, 8, bad);
+ * await checkWorldSplits(store, layout, 8, true, bad);
  * assert.match(bad.list[0].location, /^nk\/splits\.json#\//);
  * ```
  */
@@ -73,11 +75,16 @@ export async function checkWorldSplits(
   store: ByteStore,
   layout: WorldLayout,
   splitSeed: number,
+  statsReadable: boolean,
   problems: Problems,
 ): Promise<SplitInfo | undefined> {
   const world = layout.worldId as WorldId;
   const key = splitsKey(world);
   problems.ran("splits");
+  const bytes = await store.get(key);
+  if (bytes === undefined) problems.add("splits", key, "splits.json is missing", world);
+  // Damaged theta or metadata chunks are reported already; the statistics need them intact.
+  if (!statsReadable) return undefined;
   let stats, rebuilt;
   try {
     stats = await readSplitStats(store, layout);
@@ -86,11 +93,7 @@ export async function checkWorldSplits(
     problems.add("splits", key, `Cannot rebuild the splits: ${(e as Error).message}`, world);
     return undefined;
   }
-  const bytes = await store.get(key);
-  if (bytes === undefined) {
-    problems.add("splits", key, "splits.json is missing", world);
-    return rebuilt.result.info;
-  }
+  if (bytes === undefined) return rebuilt.result.info;
   const text = decoder.decode(bytes);
   if (text === rebuilt.json) return rebuilt.result.info;
   let indices: Record<string, Uint32Array>;
