@@ -142,7 +142,7 @@ export type { ConfigInput, GenerateConfig, ShardSpec } from "./src/pipeline/conf
 export { finalizeDataset, generateDataset } from "./src/pipeline/generate.ts";
 export type { GenerateOptions, GenerateSummary, WorldSummary } from "./src/pipeline/generate.ts";
 export type { StageTimes } from "./src/pipeline/chunk_task.ts";
-export { validateDataset } from "./src/pipeline/validate.ts";
+export { DEFAULT_RESIMULATE, validateDataset } from "./src/pipeline/validate.ts";
 export type {
   ValidateOptions,
   ValidationProblem,

@@ -9,22 +9,29 @@
  */
 
 import { parseIntegerOption } from "../src/pipeline/config.ts";
-import { validateDataset } from "../src/pipeline/validate.ts";
+import { DEFAULT_RESIMULATE, validateDataset } from "../src/pipeline/validate.ts";
 import { parseFlags, runMain } from "./_cli.ts";
 import { refuseMemoryLocation, VALIDATE_FLAGS } from "./_flags.ts";
 import { createProgressReporter } from "./_progress.ts";
 
 const HELP = `Usage: deno task validate [options]
 
-Check every claim of a dataset's manifest: schema, array metadata, shapes, dtypes,
-codec, every chunk present and matching its SHA-256, no stray keys, NaN/Inf, theta
-within the prior bounds, metadata, splits (disjoint, covering, fractions, no
-extrapolation leakage), rejection counts; optionally re-simulate samples.
+Check every claim of a dataset (read-only): manifest.json leaf by leaf against the
+manifest this code writes for its recorded configuration and the stored data (names,
+units, bounds, priors, shocks, rules, thresholds, seeds, shapes, digests, sizes,
+rejections, realized splits; only created_at and git_hash are provenance); every Zarr
+metadata document and attribute; every key (stray files, unknown folders, a leftover
+.ume/ ledger); every chunk present, matching its SHA-256, decodable, finite, theta within
+the prior bounds; splits.json rebuilt exactly from the stored statistics and the split
+seed; and K re-simulated samples per world compared byte for byte (catches an edited
+seed). Every problem is located: a store key, <key>#/json/pointer, or
+manifest.json#/json/pointer.
 
 Options:
   --path PATH|URL     the dataset (default ${VALIDATE_FLAGS.path.default}; s3://bucket/prefix works)
   --world LIST        only these worlds (comma-separated)
-  --resimulate K      re-generate K random samples per world and compare bytes
+  --resimulate K      re-simulate K random samples per world and compare bytes
+                      (default ${DEFAULT_RESIMULATE}; 0 skips)
   --json              print the full report as JSON on stdout
   --quiet             no progress output
   -h, --help          show this help
@@ -40,7 +47,7 @@ async function main(): Promise<number> {
   }
   refuseMemoryLocation("--path", values.path);
   const resimulate = values.resimulate === undefined
-    ? 0
+    ? undefined
     : parseIntegerOption("resimulate", values.resimulate, 0, 1_000_000);
   const progress = createProgressReporter({ quiet: values.quiet ?? false });
   const report = await validateDataset(values.path, {

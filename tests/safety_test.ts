@@ -325,3 +325,23 @@ Deno.test("a chunk size above the sample count is clamped: chunks hold only samp
     await Deno.remove(join(dir, ".."), { recursive: true });
   }
 });
+
+Deno.test("validate reports symbolic links inside a dataset and never reads through them", async () => {
+  const root = await tempDir();
+  try {
+    const dir = join(root, "ds");
+    assert.equal((await runTask("generate", [...TINY, "--output", dir])).code, 0);
+    const chunk = join(dir, "nk", "theta.zarr", "c", "0", "0");
+    await Deno.remove(chunk);
+    await Deno.symlink("/etc/hostname", chunk);
+    const report = await validateDataset(dir);
+    assert.equal(report.ok, false);
+    const links = report.problems.filter((p) => p.check === "symlinks");
+    assert.deepEqual(links.map((p) => p.location), ["nk/theta.zarr/c/0/0"]);
+    const v = await runTask("validate", ["--path", dir, "--json", "--quiet"]);
+    assert.equal(v.code, 1);
+    assert.ok(JSON.parse(v.stdout).problems.some((p: { check: string }) => p.check === "symlinks"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

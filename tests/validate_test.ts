@@ -110,17 +110,23 @@ Deno.test("validateDataset() locates a truncated chunk", async () => {
   await Deno.writeFile(`${dir}/${key}`, b.subarray(0, b.length - 7));
   const r = await validateDataset(dir);
   only(r, "chunk-digest", key);
-  only(r, "stored-bytes", "switching/");
+  only(
+    r,
+    "manifest-claims",
+    "manifest.json#/simulators/switching/arrays/trajectories/stored_bytes",
+  );
 });
 
-Deno.test("validateDataset() locates a deleted chunk and a stray one", async () => {
+Deno.test("validateDataset() locates a deleted chunk, a stray one and a deleted splits.json", async () => {
   const dir = await copy();
   await Deno.remove(`${dir}/nk/theta.zarr/c/0/0`);
+  await Deno.remove(`${dir}/nk/splits.json`);
   await Deno.mkdir(`${dir}/nk/theta.zarr/c/3`);
   await Deno.writeFile(`${dir}/nk/theta.zarr/c/3/0`, new Uint8Array(16));
   const r = await validateDataset(dir);
   only(r, "chunk-present", "nk/theta.zarr/c/0/0");
   only(r, "stray-keys", "nk/theta.zarr/c/3/0");
+  only(r, "splits", "nk/splits.json");
 });
 
 Deno.test("validateDataset() reports manifest schema violations with JSON paths", async () => {
@@ -139,7 +145,11 @@ Deno.test("validateDataset() catches a manifest whose shapes disagree with the a
   await editManifest(dir, (m) => {
     m.simulators.switching.arrays.irfs.shape[2] = 9;
   });
-  only(await validateDataset(dir), "array-metadata", "switching/irfs.zarr");
+  only(
+    await validateDataset(dir),
+    "manifest-claims",
+    "manifest.json#/simulators/switching/arrays/irfs/shape/2",
+  );
 });
 
 Deno.test("validateDataset() catches a sample moved from a holdout into train", async () => {
@@ -173,7 +183,7 @@ Deno.test("validateDataset() --resimulate catches a consistent edit of stored va
   await tamper(dir, "switching", "irfs", 0, (v) => {
     for (let i = 0; i < v.length; i++) v[i] *= 1.0001;
   });
-  assert.equal((await validateDataset(dir)).ok, true);
+  assert.equal((await validateDataset(dir, { resimulate: 0 })).ok, true);
   only(await validateDataset(dir, { resimulate: 120 }), "resimulate", "switching/irfs.zarr");
 });
 

@@ -14,7 +14,14 @@
  */
 
 import { getSimulator, isWorldId } from "../simulators/registry.ts";
-import { MAIN_ARRAYS } from "../zarr/world_layout.ts";
+import { chunkCount, chunkStoreKey } from "../zarr/chunk.ts";
+import { groupMetadataDocuments } from "../zarr/metadata.ts";
+import {
+  layoutArrays,
+  layoutMetadataDocuments,
+  MAIN_ARRAYS,
+  type WorldLayout,
+} from "../zarr/world_layout.ts";
 
 /** The dataset's manifest, written last. */
 export const MANIFEST_KEY = "manifest.json";
@@ -137,4 +144,42 @@ export function isOurKey(key: string): boolean {
   if (key.startsWith(LEDGER_PREFIX)) return true;
   const world = key.slice(0, key.indexOf("/"));
   return isWorldId(world) && isWorldKey(key, world, metadataFieldNames(world));
+}
+
+/**
+ * Every key a dataset with these worlds may hold: at the root
+ * `manifest.json` and the root group's metadata; per world its metadata
+ * documents (groups and arrays), every chunk of every array, and
+ * `splits.json`.
+ *
+ * @param layouts The layout of every world (at least one; the root group
+ *   is taken from the first).
+ * @returns The keys.
+ *
+ * @example A one-world v3 dataset
+ * ```ts
+ * import { datasetKeys } from "./keys.ts";
+ * import { layoutForWorld } from "../pipeline/world_plan.ts";
+ * import assert from "node:assert/strict";
+ * const layout = layoutForWorld({ world: "nk", seed: 1, nSamples: 10, T: 4, H: 2, chunkSamples: 5, zarrFormat: 3 });
+ * const keys = datasetKeys([layout]);
+ * for (const k of ["manifest.json", "zarr.json", "nk/zarr.json", "nk/splits.json", "nk/theta.zarr/c/1/0"]) {
+ *   assert.ok(keys.has(k), k);
+ * }
+ * assert.ok(!keys.has("nk/theta.zarr/c/2/0"));
+ * ```
+ */
+export function datasetKeys(layouts: readonly WorldLayout[]): Set<string> {
+  const keys = new Set<string>([MANIFEST_KEY]);
+  if (layouts.length > 0) {
+    for (const key of Object.keys(groupMetadataDocuments(layouts[0].root))) keys.add(key);
+  }
+  for (const layout of layouts) {
+    for (const key of Object.keys(layoutMetadataDocuments(layout))) keys.add(key);
+    for (const spec of layoutArrays(layout)) {
+      for (let c = 0; c < chunkCount(spec); c++) keys.add(chunkStoreKey(spec, c));
+    }
+    keys.add(splitsKey(layout.worldId));
+  }
+  return keys;
 }

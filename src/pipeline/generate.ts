@@ -9,12 +9,9 @@ import type { ByteStore } from "../store/byte_store.ts";
 import { openLocation } from "./_open.ts";
 import { getSimulator } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
-import { buildSplits, splitsToJson } from "../splits.ts";
-import { ManifestGenerator } from "../manifest/manifest_generator.ts";
-import { isOurKey, MANIFEST_KEY } from "../dataset/keys.ts";
+import { isOurKey, MANIFEST_KEY, splitsKey } from "../dataset/keys.ts";
 import { claimOutput, refuseLinks } from "./output_claim.ts";
 import { runConfig, runConfigHash, settingsOf } from "./run_config.ts";
-import type { ManifestArrayInput } from "../manifest/mapping.ts";
 import { sha256Hex } from "../zarr/digest.ts";
 import { chunkCount, chunkStoreKey } from "../zarr/chunk.ts";
 import { layoutArrays, type WorldLayout, writeLayoutMetadata } from "../zarr/world_layout.ts";
@@ -34,7 +31,8 @@ import {
 import { type ChunkTask, planWorld, shardTasks } from "./plan.ts";
 import type { ProgressListener } from "./progress.ts";
 import { runPool } from "./worker_pool.ts";
-import { readSplitStats } from "./split_stats.ts";
+import { readSplitStats, worldSplits } from "./split_stats.ts";
+import { type ArrayFacts, assembleManifest, type WorldFacts } from "./manifest_assembly.ts";
 import { layoutForWorld, resolveWorldSettings, type WorldSettings } from "./world_plan.ts";
 
 /** Options of {@link generateDataset} and {@link finalizeDataset}. */
@@ -147,7 +145,7 @@ function checkKeysFit(store: ByteStore, output: string, layouts: readonly WorldL
   const keys = [RUN_KEY, MANIFEST_KEY];
   for (const layout of layouts) {
     const last = chunkCount(layout.arrays.theta) - 1;
-    keys.push(`${layout.worldId}/splits.json`, doneKey(layout.worldId, last));
+    keys.push(splitsKey(layout.worldId), doneKey(layout.worldId, last));
     for (const spec of layoutArrays(layout)) {
       keys.push(chunkStoreKey(spec, last), `${spec.path}/.zarray`, `${spec.path}/zarr.json`);
     }
@@ -515,6 +513,31 @@ function compactRanges(values: number[]): string {
 
 const encoder = new TextEncoder();
 
+/** The facts of a world's stored arrays, from its ledger (every chunk recorded). */
+function ledgerFacts(
+  layout: WorldLayout,
+  ledger: Map<number, LedgerEntry>,
+): Map<string, ArrayFacts> {
+  const entries = [...ledger.values()].sort((a, b) => a.task.chunk - b.task.chunk);
+  const facts = new Map<string, ArrayFacts>();
+  for (const spec of layoutArrays(layout)) {
+    const chunkSha256: Record<string, string> = {};
+    let storedBytes = 0;
+    for (const e of entries) {
+      const c = e.chunks.find((x) => x.array === spec.path);
+      if (!c) {
+        throw new Error(
+          `Ledger of ${layout.worldId} chunk ${e.task.chunk} lacks array ${spec.path}`,
+        );
+      }
+      chunkSha256[c.key.slice(spec.path.length + 1)] = c.sha256;
+      storedBytes += c.storedBytes;
+    }
+    facts.set(spec.path, { chunkSha256, storedBytes });
+  }
+  return facts;
+}
+
 async function finalizeWorlds(
   store: ByteStore,
   config: GenerateConfig,
@@ -526,94 +549,35 @@ async function finalizeWorlds(
 ): Promise<Map<WorldId, Record<string, number>>> {
   const emit = options.onProgress ?? (() => {});
   const t0 = performance.now();
-  const manifest = new ManifestGenerator({
-    version: config.version,
-    globalSeed: config.seed,
-    T: config.T,
-    H: config.H,
-    zarrFormat: config.zarrFormat,
-    gitHash: options.gitHash,
-    createdAt: options.createdAt ?? run.started_at,
-  });
   const sizes = new Map<WorldId, Record<string, number>>();
-  let k = 0;
+  const worlds: WorldFacts[] = [];
   for (const s of settings) {
     const layout = layouts.get(s.world)!;
-    const world = getSimulator(s.world);
     const ledger = ledgers.get(s.world)!;
     const stats = await readSplitStats(store, layout);
-    const split = buildSplits(stats, world.sliceRule, { seed: config.splitSeed });
-    await store.set(`${s.world}/splits.json`, encoder.encode(splitsToJson(split.indices)));
-    sizes.set(s.world, split.info.sizes);
-    const arrays: Record<string, ManifestArrayInput> = {};
+    const split = worldSplits(s.world, stats, config.splitSeed);
+    await store.set(splitsKey(s.world), encoder.encode(split.json));
+    sizes.set(s.world, split.result.info.sizes);
     let rejections = 0;
     for (const e of ledger.values()) rejections += e.n_rejections;
-    for (const spec of layoutArrays(layout)) {
-      const digests: Record<string, string> = {};
-      let stored = 0, raw = 0, nChunks = 0;
-      const chunks = [...ledger.values()].sort((a, b) => a.task.chunk - b.task.chunk);
-      for (const e of chunks) {
-        const c = e.chunks.find((x) => x.array === spec.path);
-        if (!c) {
-          throw new Error(`Ledger of ${s.world} chunk ${e.task.chunk} lacks array ${spec.path}`);
-        }
-        digests[c.key.slice(spec.path.length + 1)] = c.sha256;
-        stored += c.storedBytes;
-        raw += c.rawBytes;
-        nChunks++;
-      }
-      const rel = spec.path.slice(s.world.length + 1);
-      const name = rel.startsWith("metadata.zarr/")
-        ? `metadata/${rel.slice("metadata.zarr/".length)}`
-        : rel.replace(/\.zarr$/, "");
-      arrays[name] = {
-        path: spec.path,
-        shape: spec.shape,
-        chunks: spec.chunks,
-        dtype: spec.dtype,
-        dimensionNames: spec.dimensionNames,
-        nChunks,
-        storedBytes: stored,
-        rawBytes: raw,
-        chunkDigests: digests,
-      };
-    }
-    manifest.addSimulator(s.world, {
-      nSamples: s.nSamples,
-      version: world.version,
-      description: world.description,
-      paramManifest: world.params,
-      shockManifest: world.shocks,
-      obsManifest: world.observables,
-      config: {
-        world: s.world,
-        world_version: world.version,
-        n_samples: s.nSamples,
-        global_seed: s.seed,
-        T: s.T,
-        H: s.H,
-        irf_shock_size: world.shocks.irfShockSize,
-        chunk_samples: s.chunkSamples,
-        zarr_format: s.zarrFormat,
-        split_seed: config.splitSeed,
-      },
-      arrays,
-      metadataFields: world.metadataFields(s.T, s.H),
+    worlds.push({
+      settings: s,
+      arrays: ledgerFacts(layout, ledger),
       rejections,
-      sliceRule: world.sliceRule,
-      cornerRule: world.cornerDescription,
-      splits: split.info,
+      splits: split.result.info,
     });
-    k++;
     emit({
       phase: "splits",
-      done: k,
+      done: worlds.length,
       total: settings.length,
       unit: "worlds",
       elapsedMs: performance.now() - t0,
     });
   }
-  manifest.addStandardSplits(config.splitSeed);
+  const manifest = assembleManifest(config, worlds, {
+    gitHash: options.gitHash,
+    createdAt: options.createdAt ?? run.started_at,
+  });
   await manifest.save(store);
   await deleteLedger(store);
   return sizes;

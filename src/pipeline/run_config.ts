@@ -6,8 +6,8 @@
  * @module
  */
 
-import { getSimulator } from "../simulators/registry.ts";
-import { isWorldId } from "../simulators/registry.ts";
+import { getSimulator, isWorldId } from "../simulators/registry.ts";
+import { settingsFromConfig } from "./validate/recorded_settings.ts";
 import type { WorldId } from "../simulators/types.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { configHash } from "../manifest/hashing.ts";
@@ -102,41 +102,22 @@ export function settingsOf(c: RunConfig): WorldSettings[] {
 }
 
 /**
- * The configuration a finished dataset was generated with, from its manifest.
+ * The configuration a finished dataset was generated with, from its manifest
+ * (the `config` recorded for each world).
  *
  * @param m The manifest.
  * @returns The configuration.
- * @throws {TypeError} If the manifest lacks what is needed (an unknown world, no config).
+ * @throws {TypeError} If the manifest lacks what is needed (an unknown world, a config field).
  */
 export function runConfigFromManifest(m: Manifest): RunConfig {
   const worlds = Object.keys(m.simulators ?? {});
   if (worlds.length === 0) throw new TypeError("The manifest lists no worlds");
-  const settings = worlds.map((world) => {
+  const readings = worlds.map((world) => {
     if (!isWorldId(world)) throw new TypeError(`The manifest lists an unknown world "${world}"`);
-    return settingsFromManifest(m, world);
+    return settingsFromConfig(m, world);
   });
-  const c = m.simulators[worlds[0]].config as Record<string, unknown>;
-  return runConfig({ version: m.version, splitSeed: Number(c.split_seed) }, settings);
-}
-
-/**
- * The settings of one world of a finished dataset, from its manifest.
- *
- * @param m The manifest.
- * @param world The world.
- * @returns Its settings.
- */
-export function settingsFromManifest(m: Manifest, world: WorldId): WorldSettings {
-  const c = m.simulators[world].config as Record<string, unknown>;
-  return {
-    world,
-    seed: Number(c.global_seed ?? m.rng.global_seed),
-    nSamples: m.simulators[world].n_samples,
-    T: m.T,
-    H: m.H,
-    chunkSamples: Number(c.chunk_samples),
-    zarrFormat: m.storage.zarr_format as 2 | 3,
-  };
+  const { version, splitSeed } = readings[0].run;
+  return runConfig({ version, splitSeed }, readings.map((r) => r.settings));
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
- * Split statistics of every sample of a world, read chunk by chunk from the
- * stored theta and scalar metadata (exactly what `validate` sees), so memory
- * stays at one chunk of each array plus the statistics themselves.
+ * The splits of a world: its split statistics, read chunk by chunk from the
+ * stored theta and scalar metadata (exactly what `validate` sees, so memory
+ * stays at one chunk of each array plus the statistics themselves), and the
+ * splits built from them (what `generate` writes and `validate` rebuilds).
  *
  * @module
  */
 
 import type { ByteStore } from "../store/byte_store.ts";
 import { getSimulator } from "../simulators/registry.ts";
-import type { SplitStatsColumns } from "../splits.ts";
+import type { WorldId } from "../simulators/types.ts";
+import { buildSplits, type SplitResult, type SplitStatsColumns, splitsToJson } from "../splits.ts";
 import { chunkCount, chunkRange } from "../zarr/chunk.ts";
 import { readSamples } from "../zarr/read_samples.ts";
 import type { WorldLayout } from "../zarr/world_layout.ts";
@@ -70,4 +72,40 @@ export async function readSplitStats(
     }
   }
   return stats;
+}
+
+/**
+ * The splits of a world as `generate` writes them: built from the split
+ * statistics with the world's slice rule and the split seed.
+ *
+ * @param world The world.
+ * @param stats Its split statistics (see {@link readSplitStats}).
+ * @param splitSeed The split seed.
+ * @returns The construction (indices and the info recorded in the manifest)
+ *   and the text of `splits.json`.
+ * @throws {RangeError} If the statistics are not finite or the seed is invalid.
+ *
+ * @example Deterministic
+ * ```ts
+ * import { worldSplits } from "./split_stats.ts";
+ * import assert from "node:assert/strict";
+ * const n = 50;
+ * const stats = {
+ *   slice: Float64Array.from({ length: n }, (_, i) => 1 + i / 20),
+ *   persistence: Float64Array.from({ length: n }, (_, i) => (i * 7) % 11),
+ *   volatility: Float64Array.from({ length: n }, (_, i) => (i * 3) % 13),
+ * };
+ * const a = worldSplits("nk", stats, 5), b = worldSplits("nk", stats, 5);
+ * assert.equal(a.json, b.json);
+ * assert.notEqual(worldSplits("nk", stats, 6).json, a.json);
+ * assert.equal(a.result.info.n, n);
+ * ```
+ */
+export function worldSplits(
+  world: WorldId,
+  stats: SplitStatsColumns,
+  splitSeed: number,
+): { result: SplitResult; json: string } {
+  const result = buildSplits(stats, getSimulator(world).sliceRule, { seed: splitSeed });
+  return { result, json: splitsToJson(result.indices) };
 }

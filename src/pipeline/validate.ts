@@ -1,46 +1,50 @@
 /**
- * `validate`: check every claim of a dataset's manifest against what is
- * stored, read-only.
+ * `validate`: check every claim of a dataset, read-only. The manifest this
+ * code would write is rebuilt from the recorded configuration and the facts
+ * measured from the stored data (`assembleManifest`, shared with
+ * `generate`) and compared leaf by leaf; every Zarr metadata document is
+ * compared with what this code writes for the layout; every key is
+ * accounted for; every chunk is hashed and decoded; the splits are rebuilt;
+ * a few samples per world are re-simulated.
  *
  * @module
  */
 
 import type { ByteStore } from "../store/byte_store.ts";
 import { openLocation } from "./_open.ts";
-import { keyedStream } from "../numeric/rng.ts";
 import { getSimulator, isWorldId } from "../simulators/registry.ts";
-import type { WorldAdapter, WorldId } from "../simulators/types.ts";
-import { checkSplits, parseSplitsJson } from "../splits.ts";
+import type { WorldId } from "../simulators/types.ts";
 import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
-import { requireManifestBytes } from "./dataset_manifest.ts";
-import { splitInfoFromManifest } from "../manifest/mapping.ts";
-import type { Manifest, ManifestArray } from "../manifest/types.ts";
+import type { Manifest } from "../manifest/types.ts";
 import { validateManifest } from "../manifest/validate_manifest.ts";
-import type { ArraySpec } from "../zarr/array_spec.ts";
-import { chunkCount, chunkKey, decodeChunk, sampleSize } from "../zarr/chunk.ts";
-import { dataTypeInfo, type NumericArray } from "../zarr/data_type.ts";
-import { sha256Hex } from "../zarr/digest.ts";
-import { joinKey, readArraySpec } from "../zarr/metadata.ts";
-import { readSamples } from "../zarr/read_samples.ts";
-import { layoutArrays, type WorldLayout } from "../zarr/world_layout.ts";
-import { sampleValues } from "./chunk_task.ts";
+import { chunkCount } from "../zarr/chunk.ts";
+import { groupMetadataDocuments } from "../zarr/metadata.ts";
+import { layoutArrays, layoutMetadataDocuments, type WorldLayout } from "../zarr/world_layout.ts";
 import { UsageError } from "./config.ts";
-import { LEDGER_PREFIX } from "./ledger.ts";
+import { requireManifestBytes } from "./dataset_manifest.ts";
+import { datasetKeys } from "../dataset/keys.ts";
+import { assembleManifest, type WorldFacts } from "./manifest_assembly.ts";
 import type { ProgressListener } from "./progress.ts";
-import { layoutForWorld, type WorldSettings } from "./world_plan.ts";
-import { readSplitStats } from "./split_stats.ts";
+import { layoutForWorld } from "./world_plan.ts";
+import { checkChunks } from "./validate/chunks.ts";
+import { pointerToken } from "./validate/json_diff.ts";
+import { claimedFacts, manifestProblems } from "./validate/manifest_claims.ts";
+import { Problems, type ValidationProblem } from "./validate/problems.ts";
+import {
+  configIntact,
+  type RecordedSettings,
+  settingsFromConfig,
+  settingsFromManifest,
+} from "./validate/recorded_settings.ts";
+import { pickSamples, type ResimulatedSamples, resimulateSamples } from "./validate/resimulate.ts";
+import { checkWorldSplits } from "./validate/splits.ts";
+import { strayKeyProblems } from "./validate/stray_keys.ts";
+import { documentProblems, readDocuments, type StoredDocument } from "./validate/zarr_documents.ts";
 
-/** One failed check. */
-export interface ValidationProblem {
-  /** Which check failed, e.g. `"chunk-digest"`. */
-  check: string;
-  /** Where: a store key, or `manifest.json#/json/pointer`. */
-  location: string;
-  /** What is wrong. */
-  message: string;
-  /** The world concerned, if any. */
-  world?: string;
-}
+export type { ValidationProblem };
+
+/** Samples re-simulated per world unless {@link ValidateOptions.resimulate} says otherwise. */
+export const DEFAULT_RESIMULATE = 3;
 
 /** What {@link validateDataset} returns. */
 export interface ValidationReport {
@@ -68,7 +72,10 @@ export interface ValidationReport {
 export interface ValidateOptions {
   /** Only these worlds (default: every world of the manifest). */
   worlds?: string[];
-  /** Re-simulate this many random samples per world and compare bytes (default 0). */
+  /**
+   * Re-simulate this many random samples per world with the recorded seed
+   * and compare their bytes (default {@link DEFAULT_RESIMULATE}; 0 skips).
+   */
   resimulate?: number;
   /** Progress events. */
   onProgress?: ProgressListener;
@@ -78,379 +85,225 @@ export interface ValidateOptions {
 
 const decoder = new TextDecoder();
 
-class Collector {
-  problems: ValidationProblem[] = [];
-  checks: Record<string, number> = {};
-  ran(check: string, n = 1): void {
-    this.checks[check] = (this.checks[check] ?? 0) + n;
-  }
-  add(check: string, location: string, message: string, world?: string): void {
-    this.problems.push(
-      world === undefined ? { check, location, message } : { check, location, message, world },
-    );
-  }
+/** The settings chosen for a world, its layout, and its metadata documents: expected and stored. */
+interface WorldChoice {
+  recorded: RecordedSettings;
+  layout: WorldLayout;
+  expected: Record<string, Uint8Array>;
+  documents: Map<string, StoredDocument>;
 }
 
-function sameNumber(a: number, b: number): boolean {
-  return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+function worldPointer(world: string): string {
+  return `/simulators/${pointerToken(world)}`;
 }
 
-function settingsFromManifest(m: Manifest, world: WorldId): WorldSettings {
-  const c = m.simulators[world].config as Record<string, unknown>;
-  return {
-    world,
-    seed: Number(c.global_seed ?? m.rng.global_seed),
-    nSamples: m.simulators[world].n_samples,
-    T: m.T,
-    H: m.H,
-    chunkSamples: Number(c.chunk_samples),
-    zarrFormat: m.storage.zarr_format as 2 | 3,
-  };
-}
-
-/** Compare stored array metadata with the expected spec and the manifest entry. */
-async function checkArrayMetadata(
-  store: ByteStore,
-  expected: ArraySpec,
-  entry: ManifestArray | undefined,
-  c: Collector,
-  world: string,
-): Promise<boolean> {
-  c.ran("array-metadata");
-  let stored: ArraySpec | undefined;
-  try {
-    stored = await readArraySpec(store, expected.path);
-  } catch (e) {
-    c.add(
-      "array-metadata",
-      expected.path,
-      `Unreadable array metadata: ${(e as Error).message}`,
-      world,
-    );
-    return false;
-  }
-  if (!stored) {
-    c.add("array-metadata", expected.path, "Array metadata is missing", world);
-    return false;
-  }
-  const diffs: string[] = [];
-  const eq = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-  if (!eq(stored.shape, expected.shape)) {
-    diffs.push(`shape ${stored.shape} (expected ${expected.shape})`);
-  }
-  if (!eq(stored.chunks, expected.chunks)) {
-    diffs.push(`chunks ${stored.chunks} (expected ${expected.chunks})`);
-  }
-  if (stored.dtype !== expected.dtype) {
-    diffs.push(`dtype ${stored.dtype} (expected ${expected.dtype})`);
-  }
-  if (!sameNumber(stored.fillValue, expected.fillValue)) {
-    diffs.push(`fill value ${stored.fillValue} (expected ${expected.fillValue})`);
-  }
-  if (!eq(stored.dimensionNames, expected.dimensionNames)) {
-    diffs.push(`dimension names ${stored.dimensionNames} (expected ${expected.dimensionNames})`);
-  }
-  if (!eq(stored.codec, expected.codec)) {
-    diffs.push(
-      `codec ${JSON.stringify(stored.codec)} (expected ${JSON.stringify(expected.codec)})`,
-    );
-  }
-  if (stored.separator !== expected.separator) {
-    diffs.push(`chunk key separator "${stored.separator}"`);
-  }
-  if (stored.zarrFormat !== expected.zarrFormat) diffs.push(`zarr format ${stored.zarrFormat}`);
-  if (entry) {
-    if (!eq(entry.shape, expected.shape)) diffs.push(`manifest shape ${entry.shape}`);
-    if (!eq(entry.chunks, expected.chunks)) diffs.push(`manifest chunks ${entry.chunks}`);
-    if (entry.dtype !== expected.dtype) diffs.push(`manifest dtype ${entry.dtype}`);
-    if (!eq(entry.dimension_names, expected.dimensionNames)) {
-      diffs.push(`manifest dimension names ${entry.dimension_names}`);
-    }
-    if (entry.n_chunks !== chunkCount(expected)) diffs.push(`manifest n_chunks ${entry.n_chunks}`);
-  }
-  for (const d of diffs) {
-    c.add("array-metadata", expected.path, `Array metadata differs: ${d}`, world);
-  }
-  return diffs.length === 0;
-}
-
-/** Keys a world folder may hold besides chunks. */
-function metadataDocKeys(layout: WorldLayout): Set<string> {
-  const keys = new Set<string>();
-  const docs = layout.zarrFormat === 3 ? ["zarr.json"] : [".zarray", ".zattrs", ".zgroup"];
-  for (
-    const path of [
-      layout.group.path,
-      layout.metadataGroup.path,
-      ...layoutArrays(layout).map((s) => s.path),
-    ]
-  ) {
-    for (const d of docs) keys.add(joinKey(path, d));
-  }
-  keys.add(`${layout.worldId}/splits.json`);
-  return keys;
-}
-
-interface WorldData {
-  /** Sum of the stored n_rejections metadata (undefined if the world has none). */
-  rejections?: number;
-  /** Whether theta and every scalar metadata chunk decoded cleanly (split statistics readable). */
-  statsReadable: boolean;
-}
-
-async function checkWorldChunks(
-  store: ByteStore,
-  layout: WorldLayout,
-  manifestWorld: Manifest["simulators"][string],
-  adapter: WorldAdapter | undefined,
-  c: Collector,
-  options: ValidateOptions,
-  progress: { done: number; total: number; t0: number },
-  counters: { chunks: number; bytes: number },
-): Promise<WorldData> {
-  const world = layout.worldId;
-  const present = new Set(await store.list(`${world}/`));
-  const allowed = metadataDocKeys(layout);
-  const data: WorldData = { statsReadable: true };
-  const bounds = adapter?.params.bounds.map(([lo, hi]) =>
-    [Math.fround(lo), Math.fround(hi)] as const
-  );
-  let storedTotal = 0, manifestStored = 0;
-  for (const spec of layoutArrays(layout)) {
-    const rel = spec.path.slice(world.length + 1);
-    const entry = rel.startsWith("metadata.zarr/")
-      ? manifestWorld.metadata_arrays?.[rel.slice("metadata.zarr/".length)]
-      : manifestWorld.arrays?.[rel.replace(/\.zarr$/, "")];
-    if (!entry) c.add("manifest-arrays", spec.path, "Array is not listed in the manifest", world);
-    else manifestStored += entry.stored_bytes;
-    const metaOk = await checkArrayMetadata(store, spec, entry, c, world);
-    const n = chunkCount(spec);
-    const perSample = sampleSize(spec);
-    const info = dataTypeInfo(spec.dtype);
-    const isTheta = spec.path === layout.arrays.theta.path;
-    const isScalar = spec.shape.length === 1 && spec.path.startsWith(`${world}/metadata.zarr/`);
-    const isRejections = spec.path === layout.metadata.n_rejections?.path;
-    if (isRejections) data.rejections = 0;
-    const neededForStats = isTheta || isScalar;
-    let next = 0;
-    const run = async (): Promise<void> => {
-      while (next < n) {
-        const ci = next++;
-        const key = joinKey(spec.path, chunkKey(spec, ci));
-        allowed.add(key);
-        const chunkRel = chunkKey(spec, ci);
-        c.ran("chunk-present");
-        const bytes = present.has(key) ? await store.get(key) : undefined;
-        progress.done++;
-        options.onProgress?.({
-          phase: "validate",
-          done: progress.done,
-          total: progress.total,
-          unit: "chunks",
-          elapsedMs: performance.now() - progress.t0,
-          note: world,
-        });
-        if (!bytes) {
-          c.add("chunk-present", key, "Chunk is missing", world);
-          if (neededForStats) data.statsReadable = false;
-          continue;
-        }
-        counters.chunks++;
-        counters.bytes += bytes.length;
-        storedTotal += bytes.length;
-        c.ran("chunk-digest");
-        const want = entry?.chunk_sha256?.[chunkRel];
-        const got = await sha256Hex(bytes);
-        if (want === undefined) {
-          c.add("chunk-digest", key, "Chunk has no digest in the manifest", world);
-        } else if (want !== got) {
-          c.add(
-            "chunk-digest",
-            key,
-            `SHA-256 mismatch: stored bytes hash to ${got}, manifest says ${want}`,
-            world,
-          );
-          if (neededForStats) data.statsReadable = false;
-          continue;
-        }
-        if (!metaOk) {
-          if (neededForStats) data.statsReadable = false;
-          continue;
-        }
-        let values: NumericArray;
-        try {
-          c.ran("chunk-decode");
-          values = await decodeChunk(spec, bytes);
-        } catch (e) {
-          c.add("chunk-decode", key, `Cannot decode chunk: ${(e as Error).message}`, world);
-          if (neededForStats) data.statsReadable = false;
-          continue;
-        }
-        const start = ci * spec.chunks[0];
-        const count = Math.min(spec.chunks[0], spec.shape[0] - start);
-        const used = count * perSample;
-        if (info.isFloat) {
-          c.ran("finite");
-          for (let j = 0; j < used; j++) {
-            const v = values[j];
-            if (v - v !== 0) {
-              c.add(
-                "finite",
-                key,
-                `Sample ${start + Math.floor(j / perSample)} element ${j % perSample} is ${v}`,
-                world,
-              );
-              break;
-            }
-          }
-        }
-        if (isRejections) {
-          for (let j = 0; j < used; j++) data.rejections! += values[j];
-        }
-        if (isTheta && bounds) {
-          c.ran("theta-bounds");
-          for (let j = 0; j < used; j++) {
-            const [lo, hi] = bounds[j % perSample];
-            const v = values[j];
-            if (!(v >= lo && v <= hi)) {
-              const p = j % perSample;
-              c.add(
-                "theta-bounds",
-                key,
-                `Sample ${start + Math.floor(j / perSample)}: ${
-                  adapter!.params.names[p]
-                } = ${v} is outside [${lo}, ${hi}]`,
-                world,
-              );
-            }
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, run));
-  }
-  c.ran("stored-bytes");
-  if (storedTotal !== manifestStored) {
-    c.add(
-      "stored-bytes",
-      `${world}/`,
-      `Stored chunks total ${storedTotal} bytes, manifest says ${manifestStored}`,
-      world,
-    );
-  }
-  c.ran("stray-keys");
-  for (const key of present) {
-    if (!allowed.has(key)) {
-      c.add("stray-keys", key, "Unexpected key: not a chunk or metadata of this dataset", world);
-    }
-  }
-  return data;
-}
-
-async function checkSplitsOf(
-  store: ByteStore,
-  m: Manifest,
-  layout: WorldLayout,
-  adapter: WorldAdapter,
-  data: WorldData,
-  c: Collector,
-): Promise<void> {
-  const world = layout.worldId;
-  const key = `${world}/splits.json`;
-  c.ran("splits");
-  const bytes = await store.get(key);
-  if (bytes === undefined) {
-    c.add("splits", key, "splits.json is missing", world);
-    return;
-  }
-  // Damaged theta/metadata chunks are reported already; statistics need them intact.
-  if (!data.statsReadable) return;
-  let indices: Record<string, Uint32Array>;
-  try {
-    indices = parseSplitsJson(decoder.decode(bytes));
-  } catch (e) {
-    c.add("splits", key, (e as Error).message, world);
-    return;
-  }
-  let info;
-  try {
-    info = splitInfoFromManifest(m, world);
-  } catch (e) {
-    c.add("splits", `manifest.json#/simulators/${world}/splits`, (e as Error).message, world);
-    return;
-  }
-  const stats = await readSplitStats(store, layout);
-  const sliceRule = m.simulators[world].slice_rule;
-  const n = m.simulators[world].n_samples;
-  for (const v of checkSplits(indices, { stats, sliceRule, info, n })) {
-    c.add("splits", `${key}#${v.path}`, v.message, world);
-  }
-  c.ran("slice-rule");
-  if (JSON.stringify(sliceRule) !== JSON.stringify(adapter.sliceRule)) {
-    c.add(
-      "slice-rule",
-      `manifest.json#/simulators/${world}/slice_rule`,
-      `Slice rule differs from this code's (${JSON.stringify(adapter.sliceRule)})`,
-      world,
-    );
-  }
-}
-
-async function resimulate(
-  store: ByteStore,
-  layout: WorldLayout,
-  settings: WorldSettings,
-  k: number,
-  c: Collector,
-): Promise<number> {
-  const world = layout.worldId;
-  const n = settings.nSamples;
-  const rng = keyedStream(settings.seed, "validate", 0, 3);
-  const chosen = new Set<number>();
-  while (chosen.size < Math.min(k, n)) chosen.add(rng.integer(0, n - 1));
-  const indices = [...chosen].sort((a, b) => a - b);
-  const adapter = getSimulator(world);
-  const stored = new Map<string, NumericArray>();
-  for (const spec of layoutArrays(layout)) {
-    stored.set(spec.path, await readSamples(store, spec, { indices }));
-  }
-  indices.forEach((index, slot) => {
-    c.ran("resimulate");
-    const sample = adapter.generateSample(settings.seed + index, settings.T, settings.H);
-    for (const [spec, values] of sampleValues(layout, sample, index)) {
-      const per = sampleSize(spec);
-      const fresh = dataTypeInfo(spec.dtype).allocate(per);
-      fresh.set(values); // the same conversion the writer applies
-      const old = stored.get(spec.path)!.subarray(slot * per, (slot + 1) * per);
-      const fb = new Uint8Array(fresh.buffer, fresh.byteOffset, fresh.byteLength);
-      const ob = new Uint8Array(old.buffer, old.byteOffset, old.byteLength);
-      let same = fb.length === ob.length;
-      for (let j = 0; same && j < fb.length; j++) same = fb[j] === ob[j];
-      if (!same) {
-        c.add(
-          "resimulate",
-          spec.path,
-          `Sample ${index} re-simulated with seed ${
-            settings.seed + index
-          } differs from the stored bytes`,
-          world,
-        );
-      }
-    }
-  });
-  return indices.length;
+/** Leave out every world subtree of the manifest but these. */
+function otherWorlds(all: readonly string[], keep: readonly string[]): (p: string) => boolean {
+  const skipped = all.filter((w) => !keep.includes(w)).map(worldPointer);
+  return (p) => skipped.includes(p);
 }
 
 /**
- * Validate a dataset against its manifest: schema, array metadata, shapes,
- * dtypes, codec, every chunk present and matching its digest, no stray keys,
- * NaN/Inf, theta within bounds, splits (disjoint, covering, fractions, no
- * extrapolation leakage), rejection counts, and optionally re-simulated
- * samples compared byte for byte. Read-only (needs read access; network and
- * `AWS_*` env access for S3).
+ * How many differences a reading of the recorded settings leaves between
+ * the stored world (documents and manifest claims) and what this code
+ * writes for it.
+ */
+function differencesUnder(
+  manifest: Manifest,
+  choice: WorldChoice,
+  all: readonly string[],
+): number {
+  const { recorded, layout, documents } = choice;
+  const docs = documentProblems(documents, choice.expected).length;
+  const claimed = claimedFacts(manifest, layout);
+  const expected = assembleManifest(recorded.run, [{ settings: recorded.settings, ...claimed }], {})
+    .build({ validate: false });
+  const skip = otherWorlds(all, [layout.worldId]);
+  return docs + manifestProblems(manifest, expected, skip).length;
+}
+
+/** The distinct readings of a world's recorded settings, with their layouts, and why others failed. */
+function readings(
+  manifest: Manifest,
+  world: WorldId,
+): { choices: Omit<WorldChoice, "documents">[]; errors: string[] } {
+  const choices: Omit<WorldChoice, "documents">[] = [];
+  const errors: string[] = [];
+  for (const read of [settingsFromConfig, settingsFromManifest]) {
+    try {
+      const recorded = read(manifest, world);
+      const key = JSON.stringify([recorded.run, recorded.settings]);
+      if (choices.some((c) => JSON.stringify([c.recorded.run, c.recorded.settings]) === key)) {
+        continue;
+      }
+      const layout = layoutForWorld(recorded.settings);
+      choices.push({ recorded, layout, expected: layoutMetadataDocuments(layout) });
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  return { choices, errors };
+}
+
+/**
+ * Read a world's recorded settings from its config and from the rest of
+ * the manifest; when they disagree, keep the reading under which the
+ * stored world differs least from what this code writes (so an edited
+ * field is reported where it was edited, not as a cascade elsewhere); on a
+ * tie, the config if its hash holds.
+ */
+async function chooseSettings(
+  store: ByteStore,
+  manifest: Manifest,
+  world: WorldId,
+  all: readonly string[],
+  problems: Problems,
+): Promise<WorldChoice | undefined> {
+  const { choices, errors } = readings(manifest, world);
+  problems.ran("world");
+  if (choices.length === 0) {
+    problems.add(
+      "world",
+      `${MANIFEST_KEY}#${worldPointer(world)}/config`,
+      `Cannot derive the layout: ${errors.join("; ")}`,
+      world,
+    );
+    return undefined;
+  }
+  const keys = new Set(choices.flatMap((c) => Object.keys(c.expected)));
+  const documents = await readDocuments(store, keys);
+  if (choices.length === 1) return { ...choices[0], documents };
+  const preferred = configIntact(manifest, world) ? "config" : "manifest";
+  const scored = choices.map((c) => {
+    const choice = { ...c, documents };
+    const rank = differencesUnder(manifest, choice, all) * 2 +
+      (choice.recorded.source === preferred ? 0 : 1);
+    return { choice, rank };
+  });
+  scored.sort((a, b) => a.rank - b.rank);
+  return scored[0].choice;
+}
+
+async function checkRootDocuments(
+  store: ByteStore,
+  layout: WorldLayout,
+  problems: Problems,
+): Promise<void> {
+  const expected = groupMetadataDocuments(layout.root);
+  const stored = await readDocuments(store, Object.keys(expected));
+  problems.ran("zarr-metadata");
+  for (const p of documentProblems(stored, expected)) {
+    problems.add("zarr-metadata", p.location, p.message);
+  }
+}
+
+function resimulated(
+  choice: WorldChoice,
+  manifest: Manifest,
+  k: number,
+  problems: Problems,
+): { samples: ResimulatedSamples; count: number } {
+  const { settings } = choice.recorded;
+  const world = settings.world;
+  const none = { samples: new Map(), count: 0 };
+  if (k <= 0 || manifest.simulators[world]?.version !== getSimulator(world).version) return none;
+  const indices = pickSamples(settings, k);
+  try {
+    const samples = resimulateSamples(choice.layout, settings, indices);
+    problems.ran("resimulate", indices.length);
+    return { samples, count: indices.length };
+  } catch (e) {
+    problems.add("resimulate", `${world}/`, `Cannot re-simulate: ${(e as Error).message}`, world);
+    return none;
+  }
+}
+
+/** Progress and totals of the chunk checks. */
+interface Counters {
+  chunks: number;
+  bytes: number;
+  resimulated: number;
+  done: number;
+  total: number;
+}
+
+async function checkWorld(
+  store: ByteStore,
+  manifest: Manifest,
+  choice: WorldChoice,
+  present: ReadonlySet<string>,
+  problems: Problems,
+  options: ValidateOptions & { t0: number; counters: Counters },
+): Promise<WorldFacts> {
+  const { layout, recorded } = choice;
+  const world = layout.worldId;
+  problems.ran("zarr-metadata");
+  for (const p of documentProblems(choice.documents, choice.expected)) {
+    problems.add("zarr-metadata", p.location, p.message, world);
+  }
+  const claimed = claimedFacts(manifest, layout);
+  const resim = resimulated(choice, manifest, options.resimulate ?? DEFAULT_RESIMULATE, problems);
+  const counters = options.counters;
+  counters.resimulated += resim.count;
+  const measured = await checkChunks(store, layout, problems, {
+    present,
+    claimed: claimed.arrays,
+    resimulated: resim.samples,
+    seed: recorded.settings.seed,
+    concurrency: options.concurrency ?? 8,
+    onChunk: () => {
+      options.onProgress?.({
+        phase: "validate",
+        done: ++counters.done,
+        total: counters.total,
+        unit: "chunks",
+        elapsedMs: performance.now() - options.t0,
+        note: world,
+      });
+    },
+  });
+  counters.chunks += measured.chunks;
+  counters.bytes += measured.bytes;
+  const splits = await checkWorldSplits(
+    store,
+    layout,
+    recorded.run.splitSeed,
+    measured.statsReadable,
+    problems,
+  );
+  return {
+    settings: recorded.settings,
+    arrays: measured.facts,
+    rejections: measured.rejections ?? claimed.rejections,
+    splits: splits ?? claimed.splits,
+  };
+}
+
+/**
+ * Validate a dataset: every claim it makes, read-only.
+ *
+ * - `manifest.json`: its JSON Schema and cross-field rules, then every leaf
+ *   against the manifest this code would write for the recorded
+ *   configuration and the facts measured from the stored data (chunk
+ *   digests and sizes, rejections, realized splits); only `created_at` and
+ *   `git_hash` (provenance) are exempt. When a world's `config` and the rest
+ *   of the manifest disagree, the reading that explains the stored data
+ *   best is used, so the edited field is the one reported.
+ * - Every Zarr metadata document (fields and attributes) against what this
+ *   code writes for the layout.
+ * - Every key: anything not part of the dataset is reported, including a
+ *   leftover run ledger.
+ * - Every chunk present, matching its SHA-256, decodable, finite; theta
+ *   within the prior bounds.
+ * - `splits.json` identical to the splits rebuilt from the stored
+ *   statistics with the recorded split seed.
+ * - A few samples per world (`options.resimulate`) re-simulated with the
+ *   recorded seed and compared byte for byte.
+ *
+ * Needs read access (network and `AWS_*` env access for S3).
  *
  * @param storeOrPath The dataset (store, path or `s3://` URL).
- * @param options Worlds, re-simulation count, progress.
+ * @param options Worlds, re-simulation count, progress, concurrency.
  * @returns The report; `ok` is true only if every check passed.
  * @throws {UsageError} For an unknown world in `options.worlds`, an unreadable location, or a
  *   location without `manifest.json` (the message says what it holds instead).
@@ -464,8 +317,11 @@ async function resimulate(
  * import assert from "node:assert/strict";
  * const store = new MemoryStore();
  * await generateDataset(resolveConfig([{ worlds: "var", n_samples: 30, T: 8, H: 3 }], 1), { store });
- * const report = await validateDataset(store, { resimulate: 3 });
+ * const report = await validateDataset(store);
  * assert.equal(report.ok, true, JSON.stringify(report.problems));
+ * assert.equal(report.samplesResimulated, 3);
+ * await store.set("notes.txt", new TextEncoder().encode("hi"));
+ * assert.equal((await validateDataset(store)).problems[0].check, "stray-keys");
  * ```
  */
 export async function validateDataset(
@@ -474,108 +330,90 @@ export async function validateDataset(
 ): Promise<ValidationReport> {
   const t0 = performance.now();
   const store = typeof storeOrPath === "string" ? await openLocation(storeOrPath) : storeOrPath;
-  const c = new Collector();
-  const report = (
-    worlds: string[],
-    counters = { chunks: 0, bytes: 0 },
-    resim = 0,
-  ): ValidationReport => ({
+  const problems = new Problems();
+  const counters: Counters = { chunks: 0, bytes: 0, resimulated: 0, done: 0, total: 0 };
+  const report = (worlds: string[]): ValidationReport => ({
     path: store.url,
-    ok: c.problems.length === 0,
+    ok: problems.list.length === 0,
     worlds,
-    checks: c.checks,
-    problems: c.problems,
+    checks: problems.checks,
+    problems: problems.list,
     chunksVerified: counters.chunks,
     bytesRead: counters.bytes,
-    samplesResimulated: resim,
+    samplesResimulated: counters.resimulated,
     seconds: (performance.now() - t0) / 1000,
   });
   const raw = await requireManifestBytes(store, "validate");
-  c.ran("manifest");
+  problems.ran("manifest");
   let manifest: Manifest;
   try {
     manifest = JSON.parse(decoder.decode(raw)) as Manifest;
   } catch (e) {
-    c.add("manifest", MANIFEST_KEY, `manifest.json is not valid JSON: ${(e as Error).message}`);
+    problems.add(
+      "manifest",
+      MANIFEST_KEY,
+      `manifest.json is not valid JSON: ${(e as Error).message}`,
+    );
     return report([]);
   }
   for (const v of validateManifest(manifest)) {
-    c.add("manifest", `manifest.json#${v.path}`, v.message);
+    problems.add("manifest", `${MANIFEST_KEY}#${v.path}`, v.message);
   }
   if (typeof manifest?.simulators !== "object" || manifest.simulators === null) return report([]);
   const all = Object.keys(manifest.simulators);
-  if (options.worlds) {
-    for (const w of options.worlds) {
-      if (!all.includes(w)) {
-        throw new UsageError(`World "${w}" is not in this dataset: it has ${all.join(", ")}`);
-      }
+  for (const w of options.worlds ?? []) {
+    if (!all.includes(w)) {
+      throw new UsageError(`World "${w}" is not in this dataset: it has ${all.join(", ")}`);
     }
   }
   const worlds = options.worlds ?? all;
-  if ((await store.list(LEDGER_PREFIX)).length > 0) {
-    c.add(
-      "stray-keys",
-      LEDGER_PREFIX,
-      "A run ledger (.ume/) is still present: the run did not finish cleanly",
+  const keys = await store.list("");
+  // Links are reported, never followed: their keys are neither listed nor read.
+  problems.ran("symlinks");
+  for (const link of await store.links?.("") ?? []) {
+    problems.add(
+      "symlinks",
+      link,
+      "A symbolic link inside the dataset: validate does not read through it (the dataset must be real files and folders)",
     );
   }
-  const layouts = new Map<WorldId, { layout: WorldLayout; settings: WorldSettings }>();
-  let totalChunks = 0;
+  const choices = new Map<WorldId, WorldChoice>();
   for (const w of worlds) {
     if (!isWorldId(w)) {
-      c.add("world", `manifest.json#/simulators/${w}`, `Unknown world "${w}"`);
+      problems.add("world", `${MANIFEST_KEY}#${worldPointer(w)}`, `Unknown world "${w}"`);
       continue;
     }
-    try {
-      const settings = settingsFromManifest(manifest, w);
-      const layout = layoutForWorld(settings);
-      layouts.set(w, { layout, settings });
-      for (const spec of layoutArrays(layout)) totalChunks += chunkCount(spec);
-    } catch (e) {
-      c.add(
-        "world",
-        `manifest.json#/simulators/${w}/config`,
-        `Cannot derive the layout: ${(e as Error).message}`,
-        w,
-      );
-    }
+    const choice = await chooseSettings(store, manifest, w, all, problems);
+    if (choice !== undefined) choices.set(w, choice);
   }
-  const counters = { chunks: 0, bytes: 0 };
-  const progress = { done: 0, total: totalChunks, t0 };
-  let resim = 0;
-  for (const [w, { layout, settings }] of layouts) {
-    const adapter = getSimulator(w);
-    const mw = manifest.simulators[w];
-    c.ran("world-version");
-    if (mw.version !== adapter.version) {
-      c.add(
-        "world-version",
-        `manifest.json#/simulators/${w}/version`,
-        `Written by world version ${mw.version}; this code is ${adapter.version} (statistics and re-simulation may differ)`,
-        w,
-      );
-    }
-    const data = await checkWorldChunks(store, layout, mw, adapter, c, options, progress, counters);
-    await checkSplitsOf(store, manifest, layout, adapter, data, c);
-    if (data.rejections !== undefined && data.statsReadable) {
-      c.ran("rejections");
-      const total = data.rejections;
-      if (total !== mw.rejections?.total) {
-        c.add(
-          "rejections",
-          `manifest.json#/simulators/${w}/rejections/total`,
-          `Manifest says ${mw.rejections?.total} rejections, metadata n_rejections sums to ${total}`,
-          w,
-        );
-      }
-    }
-    if ((options.resimulate ?? 0) > 0 && mw.version === adapter.version) {
-      try {
-        resim += await resimulate(store, layout, settings, options.resimulate!, c);
-      } catch (e) {
-        c.add("resimulate", `${w}/`, `Cannot re-simulate: ${(e as Error).message}`, w);
-      }
-    }
+  const layouts = [...choices.values()].map((c) => c.layout);
+  if (layouts.length === 0) return report(worlds);
+  await checkRootDocuments(store, layouts[0], problems);
+  problems.ran("stray-keys");
+  const strays = strayKeyProblems(keys, {
+    allowed: datasetKeys(layouts),
+    worlds: new Set(all),
+    unchecked: new Set(all.filter((w) => !choices.has(w as WorldId))),
+    url: store.url,
+  });
+  for (const p of strays) problems.add("stray-keys", p.location, p.message);
+  for (const layout of layouts) {
+    for (const spec of layoutArrays(layout)) counters.total += chunkCount(spec);
   }
-  return report(worlds, counters, resim);
+  const present = new Set(keys);
+  const facts: WorldFacts[] = [];
+  for (const choice of choices.values()) {
+    facts.push(
+      await checkWorld(store, manifest, choice, present, problems, { ...options, t0, counters }),
+    );
+  }
+  problems.ran("manifest-claims");
+  const run = choices.values().next().value!.recorded.run;
+  const expected = assembleManifest(run, facts, {}).build({ validate: false });
+  const skip = otherWorlds(all, [...choices.keys()]);
+  for (const p of manifestProblems(manifest, expected, skip)) {
+    const world = all.find((w) => p.location.startsWith(`${MANIFEST_KEY}#${worldPointer(w)}/`));
+    problems.add("manifest-claims", p.location, p.message, world);
+  }
+  return report(worlds);
 }

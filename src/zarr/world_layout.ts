@@ -20,7 +20,12 @@ import type { MetaFieldSpec } from "../simulators/types.ts";
 import type { ByteStore } from "../store/byte_store.ts";
 import { type ArraySpec, arraySpec, type GroupSpec } from "./array_spec.ts";
 import { dataTypeInfo } from "./data_type.ts";
-import { readGroupSpec, writeArrayMetadata, writeGroupMetadata } from "./metadata.ts";
+import {
+  arrayMetadataDocuments,
+  groupMetadataDocuments,
+  readGroupSpec,
+  writeGroupMetadata,
+} from "./metadata.ts";
 
 /** The four arrays every world has. */
 export type MainArrayName = "trajectories" | "irfs" | "shocks" | "theta";
@@ -290,6 +295,33 @@ export function layoutArrays(layout: WorldLayout): ArraySpec[] {
 }
 
 /**
+ * Every metadata document of a world (its group, its metadata group and
+ * every array; not the root group), by store key: the one definition of
+ * which documents a world has and what they say.
+ *
+ * @param layout The layout.
+ * @returns The documents (`zarr.json` for v3; `.zgroup`, `.zarray`, `.zattrs` for v2).
+ *
+ * @example The documents of a v2 world
+ * ```ts
+ * import { layoutMetadataDocuments, worldLayout } from "./world_layout.ts";
+ * import assert from "node:assert/strict";
+ * const layout = worldLayout("rbc", { nSamples: 5, T: 10, H: 4, nShocks: 2, nParams: 9, zarrFormat: 2 });
+ * const keys = Object.keys(layoutMetadataDocuments(layout));
+ * assert.ok(keys.includes("rbc/.zgroup") && keys.includes("rbc/theta.zarr/.zattrs"));
+ * assert.ok(!keys.includes(".zgroup"));
+ * ```
+ */
+export function layoutMetadataDocuments(layout: WorldLayout): Record<string, Uint8Array> {
+  return Object.assign(
+    {},
+    groupMetadataDocuments(layout.group),
+    groupMetadataDocuments(layout.metadataGroup),
+    ...layoutArrays(layout).map(arrayMetadataDocuments),
+  );
+}
+
+/**
  * Write the metadata of every group and array of a world (the root group
  * only if the store has none yet). Chunks are written separately.
  *
@@ -310,9 +342,6 @@ export function layoutArrays(layout: WorldLayout): ArraySpec[] {
  */
 export async function writeLayoutMetadata(store: ByteStore, layout: WorldLayout): Promise<void> {
   if (await readGroupSpec(store, "") === undefined) await writeGroupMetadata(store, layout.root);
-  await Promise.all([
-    writeGroupMetadata(store, layout.group),
-    writeGroupMetadata(store, layout.metadataGroup),
-    ...layoutArrays(layout).map((spec) => writeArrayMetadata(store, spec)),
-  ]);
+  const docs = layoutMetadataDocuments(layout);
+  await Promise.all(Object.entries(docs).map(([key, bytes]) => store.set(key, bytes)));
 }
