@@ -17,6 +17,7 @@ import {
   chunkCount,
   chunkRange,
   type ChunkRecord,
+  chunkTotals,
   sampleSize,
 } from "../zarr/chunk.ts";
 import type { DataType, NumericArray } from "../zarr/data_type.ts";
@@ -525,32 +526,23 @@ export class DatasetWriter {
     this.#specs.forEach((spec, k) => {
       const records = this.#records[k];
       const nChunks = chunkCount(spec);
-      const chunkDigests: Record<string, string> = {};
-      let raw = 0;
-      let stored = 0;
       for (let c = 0; c < nChunks; c++) {
-        const record = records.get(c);
-        if (record === undefined) {
+        if (!records.has(c)) {
           throw new Error(
             `Cannot finalize world "${this.#layout.worldId}": chunk ${c} of "${spec.path}" was never stored`,
           );
         }
-        chunkDigests[record.key] = record.digest;
-        raw += record.rawBytes;
-        stored += record.storedBytes;
       }
-      rawBytes += raw;
-      storedBytes += stored;
+      const totals = chunkTotals(records.values());
+      rawBytes += totals.rawBytes;
+      storedBytes += totals.storedBytes;
       arrays[this.#names[k]] = {
         path: spec.path,
         shape: [...spec.shape],
         chunks: [...spec.chunks],
         dtype: spec.dtype,
-        nChunks,
-        rawBytes: raw,
-        storedBytes: stored,
-        compressionRatio: stored === 0 ? 0 : raw / stored,
-        chunkDigests,
+        ...totals,
+        compressionRatio: totals.storedBytes === 0 ? 0 : totals.rawBytes / totals.storedBytes,
       };
     });
     if (this.#ownsStore) await this.#store.close?.();

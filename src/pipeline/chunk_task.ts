@@ -9,28 +9,11 @@
 import type { ByteStore } from "../store/byte_store.ts";
 import { getSimulator } from "../simulators/registry.ts";
 import type { SampleResult } from "../simulators/types.ts";
-import { ChunkBuffer, chunkKey, encodeChunk, sampleSize } from "../zarr/chunk.ts";
-import { sha256Hex } from "../zarr/digest.ts";
-import { joinKey } from "../zarr/metadata.ts";
+import { ChunkBuffer, type ChunkRecord, storeChunk } from "../zarr/chunk.ts";
 import { layoutArrays, type WorldLayout } from "../zarr/world_layout.ts";
 import type { ArraySpec } from "../zarr/array_spec.ts";
-import { dataTypeInfo } from "../zarr/data_type.ts";
 import type { ChunkTask } from "./plan.ts";
 import type { WorldSettings } from "./world_plan.ts";
-
-/** One stored chunk. */
-export interface StoredChunk {
-  /** Array path, e.g. `"nk/irfs.zarr"`. */
-  array: string;
-  /** Full store key. */
-  key: string;
-  /** SHA-256 (hex) of the stored bytes. */
-  sha256: string;
-  /** Raw bytes of the samples in the chunk (padding excluded). */
-  rawBytes: number;
-  /** Stored (encoded) bytes. */
-  storedBytes: number;
-}
 
 /** CPU time per stage, in milliseconds. */
 export interface StageTimes {
@@ -50,8 +33,8 @@ export interface StageTimes {
 export interface ChunkTaskResult {
   /** The task. */
   task: ChunkTask;
-  /** One entry per array. */
-  chunks: StoredChunk[];
+  /** One record per array. */
+  chunks: ChunkRecord[];
   /** Rejected draws in the chunk's samples. */
   nRejections: number;
   /** Time per stage. */
@@ -126,29 +109,9 @@ export async function runChunkTask(
     }
     times.pack += performance.now() - t1;
   }
-  const chunks: StoredChunk[] = [];
-  const writes: Promise<void>[] = [];
-  for (const spec of specs) {
-    const buffer = buffers.get(spec.path)!;
-    t = performance.now();
-    const encoded = await encodeChunk(spec, buffer.bytes());
-    const t1 = performance.now();
-    const sha256 = await sha256Hex(encoded);
-    const t2 = performance.now();
-    times.encode += t1 - t;
-    times.hash += t2 - t1;
-    const key = joinKey(spec.path, chunkKey(spec, task.chunk));
-    writes.push(store.set(key, encoded));
-    chunks.push({
-      array: spec.path,
-      key,
-      sha256,
-      rawBytes: (task.end - task.start) * sampleSize(spec) * dataTypeInfo(spec.dtype).itemSize,
-      storedBytes: encoded.length,
-    });
-  }
-  t = performance.now();
-  await Promise.all(writes);
-  times.write += performance.now() - t;
+  // Every array's chunk through the one writer (storeChunk); the writes overlap.
+  const chunks = await Promise.all(
+    specs.map((spec) => storeChunk(store, buffers.get(spec.path)!, times)),
+  );
   return { task, chunks, nRejections, times };
 }

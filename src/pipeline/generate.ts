@@ -13,7 +13,7 @@ import { isOurKey, MANIFEST_KEY, splitsKey } from "../dataset/keys.ts";
 import { claimOutput, refuseLinks } from "./output_claim.ts";
 import { runConfig, runConfigHash, settingsOf } from "./run_config.ts";
 import { sha256Hex } from "../zarr/digest.ts";
-import { chunkCount, chunkStoreKey } from "../zarr/chunk.ts";
+import { chunkCount, chunkStoreKey, chunkTotals } from "../zarr/chunk.ts";
 import { layoutArrays, type WorldLayout, writeLayoutMetadata } from "../zarr/world_layout.ts";
 import { type ChunkTaskResult, runChunkTask, type StageTimes } from "./chunk_task.ts";
 import { type GenerateConfig, UsageError } from "./config.ts";
@@ -163,8 +163,8 @@ function checkKeysFit(store: ByteStore, output: string, layouts: readonly WorldL
 /** Re-read every chunk of a ledger entry and compare digests. */
 async function entryIsIntact(store: ByteStore, entry: LedgerEntry): Promise<boolean> {
   for (const c of entry.chunks) {
-    const bytes = await store.get(c.key);
-    if (!bytes || bytes.length !== c.storedBytes || (await sha256Hex(bytes)) !== c.sha256) {
+    const bytes = await store.get(c.storeKey);
+    if (!bytes || bytes.length !== c.storedBytes || (await sha256Hex(bytes)) !== c.digest) {
       return false;
     }
   }
@@ -295,7 +295,7 @@ export async function generateDataset(
     ledgers.get(result.task.world)!.set(result.task.chunk, {
       task: result.task,
       chunks: result.chunks,
-      n_rejections: result.nRejections,
+      nRejections: result.nRejections,
     });
     const n = result.task.end - result.task.start;
     const w = perWorld.get(result.task.world) ?? { samples: 0, ms: 0, rejections: 0 };
@@ -370,14 +370,9 @@ function worldSummary(
   chunksResumed: number,
   splits: Record<string, number> | undefined,
 ): WorldSummary {
-  let rawBytes = 0, storedBytes = 0, rejections = 0;
-  for (const e of ledger.values()) {
-    rejections += e.n_rejections;
-    for (const c of e.chunks) {
-      rawBytes += c.rawBytes;
-      storedBytes += c.storedBytes;
-    }
-  }
+  let rejections = 0;
+  for (const e of ledger.values()) rejections += e.nRejections;
+  const { rawBytes, storedBytes } = chunkTotals([...ledger.values()].flatMap((e) => e.chunks));
   const workerSeconds = (generated?.ms ?? 0) / 1000;
   return {
     world: s.world,
@@ -518,22 +513,19 @@ function ledgerFacts(
   layout: WorldLayout,
   ledger: Map<number, LedgerEntry>,
 ): Map<string, ArrayFacts> {
-  const entries = [...ledger.values()].sort((a, b) => a.task.chunk - b.task.chunk);
   const facts = new Map<string, ArrayFacts>();
   for (const spec of layoutArrays(layout)) {
-    const chunkSha256: Record<string, string> = {};
-    let storedBytes = 0;
-    for (const e of entries) {
-      const c = e.chunks.find((x) => x.array === spec.path);
+    const records = [...ledger.values()].map((e) => {
+      const c = e.chunks.find((x) => x.path === spec.path);
       if (!c) {
         throw new Error(
           `Ledger of ${layout.worldId} chunk ${e.task.chunk} lacks array ${spec.path}`,
         );
       }
-      chunkSha256[c.key.slice(spec.path.length + 1)] = c.sha256;
-      storedBytes += c.storedBytes;
-    }
-    facts.set(spec.path, { chunkSha256, storedBytes });
+      return c;
+    });
+    const totals = chunkTotals(records);
+    facts.set(spec.path, { chunkSha256: totals.chunkDigests, storedBytes: totals.storedBytes });
   }
   return facts;
 }
@@ -559,7 +551,7 @@ async function finalizeWorlds(
     await store.set(splitsKey(s.world), encoder.encode(split.json));
     sizes.set(s.world, split.result.info.sizes);
     let rejections = 0;
-    for (const e of ledger.values()) rejections += e.n_rejections;
+    for (const e of ledger.values()) rejections += e.nRejections;
     worlds.push({
       settings: s,
       arrays: ledgerFacts(layout, ledger),

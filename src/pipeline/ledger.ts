@@ -12,7 +12,8 @@
 
 import { type ByteStore, deleteKeys } from "../store/byte_store.ts";
 import { doneKey, LEDGER_PREFIX, RUN_KEY } from "../dataset/keys.ts";
-import type { ChunkTaskResult, StoredChunk } from "./chunk_task.ts";
+import type { ChunkRecord } from "../zarr/chunk.ts";
+import type { ChunkTaskResult } from "./chunk_task.ts";
 import type { ChunkTask } from "./plan.ts";
 import type { RunConfig } from "./run_config.ts";
 
@@ -30,14 +31,101 @@ export interface RunRecord {
   run_id?: string;
 }
 
-/** One finished task, as stored. */
+/** One finished task. */
 export interface LedgerEntry {
   /** The task. */
   task: ChunkTask;
-  /** Every stored chunk of the task. */
-  chunks: StoredChunk[];
+  /** The record of every chunk the task stored, one per array. */
+  chunks: ChunkRecord[];
   /** Rejected draws in the task's samples. */
+  nRejections: number;
+}
+
+/** A ledger entry as stored (snake_case JSON, like every document ume-data writes). */
+interface LedgerEntryJson {
+  task: ChunkTask;
+  chunks: {
+    path: string;
+    chunk_index: number;
+    key: string;
+    store_key: string;
+    sha256: string;
+    raw_bytes: number;
+    stored_bytes: number;
+  }[];
   n_rejections: number;
+}
+
+/**
+ * The JSON of a ledger entry: the one place where the entry's camelCase
+ * meets the snake_case of the file.
+ *
+ * @param entry The entry.
+ * @returns Its JSON text.
+ *
+ * @example Round trip
+ * ```ts
+ * import { encodeLedgerEntry, decodeLedgerEntry } from "./ledger.ts";
+ * import assert from "node:assert/strict";
+ * const entry = {
+ *   task: { world: "nk" as const, chunk: 1, start: 4, end: 8 },
+ *   chunks: [{ path: "nk/theta.zarr", chunkIndex: 1, key: "c/1/0", storeKey: "nk/theta.zarr/c/1/0",
+ *     digest: "ab".repeat(32), rawBytes: 192, storedBytes: 120 }],
+ *   nRejections: 2,
+ * };
+ * const text = encodeLedgerEntry(entry);
+ * assert.match(text, /"stored_bytes":120/);
+ * assert.deepEqual(decodeLedgerEntry(text), entry);
+ * ```
+ */
+export function encodeLedgerEntry(entry: LedgerEntry): string {
+  const json: LedgerEntryJson = {
+    task: entry.task,
+    chunks: entry.chunks.map((c) => ({
+      path: c.path,
+      chunk_index: c.chunkIndex,
+      key: c.key,
+      store_key: c.storeKey,
+      sha256: c.digest,
+      raw_bytes: c.rawBytes,
+      stored_bytes: c.storedBytes,
+    })),
+    n_rejections: entry.nRejections,
+  };
+  return JSON.stringify(json);
+}
+
+/**
+ * Parse a ledger entry written by {@link encodeLedgerEntry}.
+ *
+ * @param text The JSON text.
+ * @returns The entry.
+ * @throws {SyntaxError} If it is not JSON.
+ * @throws {TypeError} If a field is missing.
+ */
+export function decodeLedgerEntry(text: string): LedgerEntry {
+  const json = JSON.parse(text) as LedgerEntryJson;
+  if (!Array.isArray(json?.chunks) || typeof json.n_rejections !== "number") {
+    throw new TypeError("Not a ledger entry");
+  }
+  return {
+    task: json.task,
+    chunks: json.chunks.map((c) => {
+      if (typeof c.sha256 !== "string" || typeof c.stored_bytes !== "number") {
+        throw new TypeError("Not a ledger entry");
+      }
+      return {
+        path: c.path,
+        chunkIndex: c.chunk_index,
+        key: c.key,
+        storeKey: c.store_key,
+        digest: c.sha256,
+        rawBytes: c.raw_bytes,
+        storedBytes: c.stored_bytes,
+      };
+    }),
+    nRejections: json.n_rejections,
+  };
 }
 
 const encoder = new TextEncoder();
@@ -53,11 +141,11 @@ export async function recordTask(store: ByteStore, result: ChunkTaskResult): Pro
   const entry: LedgerEntry = {
     task: result.task,
     chunks: result.chunks,
-    n_rejections: result.nRejections,
+    nRejections: result.nRejections,
   };
   await store.set(
     doneKey(result.task.world, result.task.chunk),
-    encoder.encode(JSON.stringify(entry)),
+    encoder.encode(encodeLedgerEntry(entry)),
   );
 }
 
@@ -66,7 +154,8 @@ export async function recordTask(store: ByteStore, result: ChunkTaskResult): Pro
  *
  * @param store The output store.
  * @param world The world.
- * @returns Entries by chunk index (unparsable entries are skipped: their task is redone).
+ * @returns Entries by chunk index (unparsable entries, including those of older
+ *   versions, are skipped: their task is redone).
  */
 export async function readLedger(
   store: ByteStore,
@@ -80,7 +169,7 @@ export async function readLedger(
     const bytes = await store.get(key);
     if (!bytes) return;
     try {
-      const entry = JSON.parse(decoder.decode(bytes)) as LedgerEntry;
+      const entry = decodeLedgerEntry(decoder.decode(bytes));
       if (entry.task?.world === world && entry.task.chunk === Number(m[1])) {
         out.set(entry.task.chunk, entry);
       }

@@ -8,7 +8,7 @@
 
 import { getSimulator } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
-import { type WorldLayout, worldLayout } from "../zarr/world_layout.ts";
+import { type WorldLayout, worldLayout, type WorldLayoutOptions } from "../zarr/world_layout.ts";
 
 /** Everything that determines the bytes written for one world. */
 export interface WorldSettings {
@@ -43,8 +43,29 @@ export interface WorldSettings {
  * ```
  */
 export function layoutForWorld(s: WorldSettings): WorldLayout {
+  return worldLayout(s.world, worldLayoutOptions(s));
+}
+
+/**
+ * The layout options of a world under the given settings: sizes, metadata
+ * fields, chunking, labels and attributes, exactly as `generate` writes
+ * them. A `DatasetWriter` created with these options writes the same bytes.
+ *
+ * @param s The settings.
+ * @returns The options of `worldLayout` (and of `DatasetWriter.create`).
+ *
+ * @example
+ * ```ts
+ * import { worldLayoutOptions } from "./world_plan.ts";
+ * import assert from "node:assert/strict";
+ * const o = worldLayoutOptions({ world: "rbc", seed: 1, nSamples: 10, T: 20, H: 4, chunkSamples: 4, zarrFormat: 2 });
+ * assert.equal(o.nParams, 9);
+ * assert.equal(o.attributes?.global_seed, 1);
+ * ```
+ */
+export function worldLayoutOptions(s: WorldSettings): WorldLayoutOptions & { nSamples: number } {
   const w = getSimulator(s.world);
-  return worldLayout(s.world, {
+  return {
     nSamples: s.nSamples,
     T: s.T,
     H: s.H,
@@ -67,7 +88,7 @@ export function layoutForWorld(s: WorldSettings): WorldLayout {
       global_seed: s.seed,
       seed_derivation: "global_seed + sample_index",
     },
-  });
+  };
 }
 
 /**

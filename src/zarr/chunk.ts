@@ -40,8 +40,10 @@ function codecFor(config: BloscConfig): BloscCodec {
   return codec;
 }
 
-/** What storing one chunk produced. */
+/** What storing one chunk produced: the one record of a stored chunk. */
 export interface ChunkRecord {
+  /** The array's path, e.g. `"nk/irfs.zarr"`. */
+  path: string;
   /** The chunk index along the sample axis. */
   chunkIndex: number;
   /** The chunk key relative to the array, e.g. `"c/3/0/0"` or `"3.0.0"`. */
@@ -54,6 +56,57 @@ export interface ChunkRecord {
   rawBytes: number;
   /** Bytes stored. */
   storedBytes: number;
+}
+
+/** What the stored chunks of an array (or of several) add up to. */
+export interface ChunkTotals {
+  /** Number of chunks. */
+  nChunks: number;
+  /** Bytes of the samples the chunks hold (padding excluded). */
+  rawBytes: number;
+  /** Bytes stored. */
+  storedBytes: number;
+  /** SHA-256 of each chunk, by chunk key relative to its array, in chunk order. */
+  chunkDigests: Record<string, string>;
+}
+
+/**
+ * Add up chunk records: the one place where stored chunks are totalled (the
+ * dataset writer's summary, the pipeline's ledger, its run summary).
+ *
+ * @param records The records (of one array when the digests are used).
+ * @returns Counts, sizes and digests in chunk order.
+ *
+ * @example
+ * ```ts
+ * import { chunkTotals } from "./chunk.ts";
+ * import assert from "node:assert/strict";
+ * const r = (i: number) => ({ path: "a", chunkIndex: i, key: `c/${i}`, storeKey: `a/c/${i}`, digest: `d${i}`, rawBytes: 8, storedBytes: 5 });
+ * const t = chunkTotals([r(1), r(0)]);
+ * assert.deepEqual(t, { nChunks: 2, rawBytes: 16, storedBytes: 10, chunkDigests: { "c/0": "d0", "c/1": "d1" } });
+ * assert.deepEqual(Object.keys(t.chunkDigests), ["c/0", "c/1"]);
+ * ```
+ */
+export function chunkTotals(records: Iterable<ChunkRecord>): ChunkTotals {
+  const sorted = [...records].sort((a, b) => a.chunkIndex - b.chunkIndex);
+  const totals: ChunkTotals = { nChunks: 0, rawBytes: 0, storedBytes: 0, chunkDigests: {} };
+  for (const r of sorted) {
+    totals.nChunks++;
+    totals.rawBytes += r.rawBytes;
+    totals.storedBytes += r.storedBytes;
+    totals.chunkDigests[r.key] = r.digest;
+  }
+  return totals;
+}
+
+/** Milliseconds spent per stage while storing chunks (accumulated). */
+export interface ChunkStoreTimes {
+  /** Blosc encoding. */
+  encode: number;
+  /** SHA-256 of the stored bytes. */
+  hash: number;
+  /** Waiting for the store after the hash (the write runs meanwhile). */
+  write: number;
 }
 
 /** One chunk of an array: the array and the chunk index along the sample axis. */
@@ -418,6 +471,7 @@ export async function encodeChunk(spec: ArraySpec, raw: Uint8Array): Promise<Uin
  *
  * @param store The store.
  * @param chunk The chunk: a {@link ChunkBuffer}, or any array, index and raw bytes.
+ * @param times Accumulates the milliseconds spent encoding, hashing and waiting for the write.
  * @returns The record: keys, SHA-256 of the stored bytes, sizes.
  *
  * @example Store a packed chunk
@@ -434,16 +488,31 @@ export async function encodeChunk(spec: ArraySpec, raw: Uint8Array): Promise<Uin
  * assert.equal(record.rawBytes, 16);
  * ```
  */
-export async function storeChunk(store: ByteStore, chunk: PackedChunk): Promise<ChunkRecord> {
+export async function storeChunk(
+  store: ByteStore,
+  chunk: PackedChunk,
+  times?: ChunkStoreTimes,
+): Promise<ChunkRecord> {
   const { spec, chunkIndex } = chunk;
   const [start, end] = chunkRange(spec, chunkIndex);
   const key = chunkKey(spec, chunkIndex);
   const storeKey = joinKey(spec.path, key);
+  let t = performance.now();
   const encoded = await encodeChunk(spec, chunk.bytes());
+  const t1 = performance.now();
   // Start the write first: the hash runs while the store works.
   const written = store.set(storeKey, encoded);
-  const [digest] = await Promise.all([sha256Hex(encoded), written]);
+  const digest = await sha256Hex(encoded);
+  const t2 = performance.now();
+  await written;
+  if (times !== undefined) {
+    t = t1 - t;
+    times.encode += t;
+    times.hash += t2 - t1;
+    times.write += performance.now() - t2;
+  }
   return {
+    path: spec.path,
     chunkIndex,
     key,
     storeKey,
