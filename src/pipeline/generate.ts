@@ -13,7 +13,7 @@ import { isOurKey, MANIFEST_KEY, splitsKey } from "../dataset/keys.ts";
 import { claimOutput, refuseLinks } from "./output_claim.ts";
 import { runConfig, runConfigHash, settingsOf } from "./run_config.ts";
 import { sha256Hex } from "../zarr/digest.ts";
-import { chunkCount, chunkStoreKey, chunkTotals } from "../zarr/chunk.ts";
+import { chunkCount, chunkStoreKey, chunkTotals, sampleChunkCount } from "../zarr/chunk.ts";
 import { layoutArrays, type WorldLayout, writeLayoutMetadata } from "../zarr/world_layout.ts";
 import { type ChunkTaskResult, runChunkTask, type StageTimes } from "./chunk_task.ts";
 import { type GenerateConfig, UsageError } from "./config.ts";
@@ -440,7 +440,7 @@ export async function finalizeDataset(
   const ledgers = new Map<WorldId, Map<number, LedgerEntry>>();
   const problems: string[] = [];
   const tVerify = performance.now();
-  const total = settings.reduce((a, s) => a + Math.ceil(s.nSamples / s.chunkSamples), 0);
+  const total = settings.reduce((a, s) => a + sampleChunkCount(s.nSamples, s.chunkSamples), 0);
   let done = 0;
   for (const s of settings) {
     const layout = layoutForWorld(s);

@@ -7,6 +7,7 @@
 
 import type { WorldId } from "../simulators/types.ts";
 import type { ShardSpec } from "./config.ts";
+import { sampleChunkCount, sampleChunkRange } from "../zarr/chunk.ts";
 
 /** One unit of work: one chunk of samples of one world. */
 export interface ChunkTask {
@@ -37,14 +38,10 @@ export interface ChunkTask {
  * ```
  */
 export function planWorld(world: WorldId, nSamples: number, chunkSamples: number): ChunkTask[] {
-  if (!(chunkSamples >= 1)) {
-    throw new RangeError(`Chunk size must be at least 1: got ${chunkSamples}`);
-  }
-  const tasks: ChunkTask[] = [];
-  for (let chunk = 0, start = 0; start < nSamples; chunk++, start += chunkSamples) {
-    tasks.push({ world, chunk, start, end: Math.min(nSamples, start + chunkSamples) });
-  }
-  return tasks;
+  return Array.from({ length: sampleChunkCount(nSamples, chunkSamples) }, (_, chunk) => {
+    const [start, end] = sampleChunkRange(nSamples, chunkSamples, chunk);
+    return { world, chunk, start, end };
+  });
 }
 
 /**

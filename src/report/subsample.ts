@@ -9,6 +9,8 @@
  * @module
  */
 
+import { sampleChunkCount, sampleChunkRange } from "../zarr/chunk.ts";
+
 /**
  * Choose at most `maxSamples` sample indices of a world: every index when
  * the world is small enough, otherwise every sample of evenly spaced whole
@@ -45,13 +47,12 @@ export function chooseSubsample(
     throw new RangeError(`Invalid sample limit: expected an integer >= 1, got ${maxSamples}`);
   }
   if (nSamples <= maxSamples) return Array.from({ length: nSamples }, (_, i) => i);
-  const nChunks = Math.ceil(nSamples / chunkSamples);
+  const nChunks = sampleChunkCount(nSamples, chunkSamples);
   const k = Math.min(nChunks, Math.ceil(maxSamples / chunkSamples));
   const picked: number[] = [];
   for (let j = 0; j < k; j++) {
-    const chunk = Math.floor((j * nChunks) / k);
-    const end = Math.min(nSamples, (chunk + 1) * chunkSamples);
-    for (let i = chunk * chunkSamples; i < end; i++) picked.push(i);
+    const [start, end] = sampleChunkRange(nSamples, chunkSamples, Math.floor((j * nChunks) / k));
+    for (let i = start; i < end; i++) picked.push(i);
   }
   if (picked.length <= maxSamples) return picked;
   return Array.from(

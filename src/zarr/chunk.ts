@@ -162,7 +162,55 @@ export function sampleSize(spec: ArraySpec): number {
  * ```
  */
 export function chunkCount(spec: ArraySpec): number {
-  return Math.ceil(spec.shape[0] / spec.chunks[0]);
+  return sampleChunkCount(spec.shape[0], spec.chunks[0]);
+}
+
+/**
+ * Number of chunks of `chunkSamples` samples that `nSamples` samples make:
+ * the one place that cuts the sample axis (arrays, the generation plan, the
+ * report's subsample all use it).
+ *
+ * @param nSamples Samples.
+ * @param chunkSamples Samples per chunk (at least 1).
+ * @returns `ceil(nSamples / chunkSamples)`.
+ *
+ * @example
+ * ```ts
+ * import { sampleChunkCount } from "./chunk.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(sampleChunkCount(10, 4), 3);
+ * ```
+ */
+export function sampleChunkCount(nSamples: number, chunkSamples: number): number {
+  if (!(chunkSamples >= 1)) {
+    throw new RangeError(`Chunk size must be at least 1: got ${chunkSamples}`);
+  }
+  return Math.ceil(nSamples / chunkSamples);
+}
+
+/**
+ * The samples `[start, end)` of chunk `chunkIndex` when `nSamples` samples
+ * are cut into chunks of `chunkSamples` (the last may hold fewer).
+ *
+ * @param nSamples Samples.
+ * @param chunkSamples Samples per chunk.
+ * @param chunkIndex The chunk.
+ * @returns `[start, end)`.
+ *
+ * @example
+ * ```ts
+ * import { sampleChunkRange } from "./chunk.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(sampleChunkRange(10, 4, 2), [8, 10]);
+ * ```
+ */
+export function sampleChunkRange(
+  nSamples: number,
+  chunkSamples: number,
+  chunkIndex: number,
+): [number, number] {
+  const start = chunkIndex * chunkSamples;
+  return [start, Math.min(start + chunkSamples, nSamples)];
 }
 
 function checkChunkIndex(spec: ArraySpec, chunkIndex: number): void {
@@ -193,8 +241,7 @@ function checkChunkIndex(spec: ArraySpec, chunkIndex: number): void {
  */
 export function chunkRange(spec: ArraySpec, chunkIndex: number): [number, number] {
   checkChunkIndex(spec, chunkIndex);
-  const start = chunkIndex * spec.chunks[0];
-  return [start, Math.min(start + spec.chunks[0], spec.shape[0])];
+  return sampleChunkRange(spec.shape[0], spec.chunks[0], chunkIndex);
 }
 
 /**
