@@ -55,20 +55,20 @@ export { getSimulator, isWorldId, listWorlds } from "./src/simulators/registry.t
 export { lssWorld } from "./src/simulators/lss.ts";
 export { varIrfs, varWorld } from "./src/simulators/var.ts";
 export type { VarCoefficients, VarIrfOptions } from "./src/simulators/var.ts";
-export { nkStateSpace, nkWorld } from "./src/simulators/nk.ts";
-export { solveNk } from "./src/simulators/_nk_solve.ts";
-export type { NkSolution } from "./src/simulators/_nk_solve.ts";
+export { nkStateSpace, nkWorld, solveNk } from "./src/simulators/nk.ts";
+export type { NkSolution } from "./src/simulators/nk.ts";
+
 export { rbcFullIrf, rbcWorld, solveRbc } from "./src/simulators/rbc.ts";
 export type { RbcSolution } from "./src/simulators/rbc.ts";
 export { expectedIrf, switchingWorld } from "./src/simulators/switching.ts";
 export type { ExpectedIrfOptions, SwitchingModel } from "./src/simulators/switching.ts";
 export { zlbPath, zlbWorld } from "./src/simulators/zlb.ts";
 export type { ZlbPath } from "./src/simulators/zlb.ts";
-export type { StateSpace } from "./src/simulators/_common.ts";
+export type { StateSpace } from "./src/simulators/types.ts";
 
 // Stores
 export { S3Error, S3Store } from "./src/store/s3_store.ts";
-export type { RetryOptions } from "./src/store/_s3_retry.ts";
+export type { RetryOptions } from "./src/store/s3_store.ts";
 export type {
   S3Credentials,
   S3Operation,
@@ -140,8 +140,12 @@ export type {
 export { DEFAULT_CONFIG, resolveConfig, UsageError } from "./src/pipeline/config.ts";
 export type { ConfigInput, GenerateConfig, ShardSpec } from "./src/pipeline/config.ts";
 export { finalizeDataset, generateDataset } from "./src/pipeline/generate.ts";
-export type { GenerateOptions, GenerateSummary, WorldSummary } from "./src/pipeline/generate.ts";
-export type { StageTimes } from "./src/pipeline/chunk_task.ts";
+export type {
+  GenerateOptions,
+  GenerateSummary,
+  StageSeconds,
+  WorldSummary,
+} from "./src/pipeline/generate.ts";
 export { DEFAULT_RESIMULATE, validateDataset } from "./src/pipeline/validate.ts";
 export type {
   ValidateOptions,

@@ -45,7 +45,7 @@ export function formatSummary(s: GenerateSummary): string {
         (w.samplesPerSecond > 0 ? w.samplesPerSecond.toFixed(0) : "-").padStart(18),
         mb(w.storedBytes).padStart(11),
         `${w.compressionRatio.toFixed(2)}x`.padStart(6),
-        `${(100 * w.rejectionRate).toFixed(2)}%`.padStart(11),
+        `${(100 * w.rejectionsPerSample).toFixed(2)}%`.padStart(11),
         ` ${splits}`,
       ].join(" "),
     );

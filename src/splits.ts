@@ -377,10 +377,11 @@ function assign(
  *
  * `test_slice` gets every sample satisfying the slice rule. Among the others,
  * `test_corner` gets those with persistence >= q_p and volatility >= q_v,
- * where q_p and q_v are the {@link empiricalQuantile}s at `cornerQuantile` of
- * those samples' statistics. The rest is shuffled (Fisher-Yates driven by
- * {@link SPLIT_STREAM}) and cut into the random splits with sizes from
- * {@link largestRemainder}. Identical input gives identical output.
+ * where q_p and q_v are the empirical quantiles (linear interpolation) at
+ * `cornerQuantile` of those samples' statistics. The rest is shuffled
+ * (Fisher-Yates on the keyed stream of the split seed) and cut into the
+ * random splits, sized by the largest-remainder method. Identical input
+ * gives identical output.
  *
  * @param stats Split statistics of every sample, in sample order.
  * @param sliceRule The world's slice rule.
@@ -404,17 +405,17 @@ function assign(
  * ```
  */
 export function buildSplits(
-  statsInput: SplitStatsInput,
+  stats: SplitStatsInput,
   sliceRule: SliceRule,
   options: BuildSplitsOptions,
 ): SplitResult {
   const fractions = { ...(options.fractions ?? STANDARD_FRACTIONS) };
   const cornerQuantile = options.cornerQuantile ?? DEFAULT_CORNER_QUANTILE;
   checkOptions(sliceRule, options.seed, fractions, cornerQuantile);
-  const stats = toColumns(statsInput);
-  checkStats(stats);
-  const n = stats.slice.length;
-  const a = assign(stats, sliceRule, options.seed, fractions, cornerQuantile);
+  const columns = toColumns(stats);
+  checkStats(columns);
+  const n = columns.slice.length;
+  const a = assign(columns, sliceRule, options.seed, fractions, cornerQuantile);
   const names = splitNames(fractions);
   const counts = new Array<number>(names.length).fill(0);
   for (let i = 0; i < n; i++) counts[a.owner[i]]++;

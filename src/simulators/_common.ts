@@ -6,7 +6,8 @@
  */
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
-import type { ParamManifest, SampleResult } from "./types.ts";
+export type { StateSpace } from "./types.ts";
+import type { ParamManifest, SampleResult, StateSpace } from "./types.ts";
 
 /** Maximum number of theta draws before `rejectionSample` gives up. */
 export const MAX_THETA_ATTEMPTS = 1000;
@@ -72,25 +73,6 @@ export function drawShocks(
   return keyedStream(sampleSeed, worldId, attempt, STREAM.EPS).fillNormal(
     new Float64Array(T * nShocks),
   );
-}
-
-/**
- * A linear state space `s_t = A s_{t-1} + B eps_t`, `y_t = C s_t`, where B
- * already includes the shock scales (so `eps` is N(0, 1)).
- */
-export interface StateSpace {
-  /** State dimension. */
-  ns: number;
-  /** Number of shocks. */
-  nk: number;
-  /** Number of observables (rows of C). */
-  ny: number;
-  /** Transition, ns x ns. */
-  A: Float64Array;
-  /** Shock loading, ns x nk. */
-  B: Float64Array;
-  /** Observation, ny x ns. */
-  C: Float64Array;
 }
 
 /** Where {@link simulateStateSpace} starts. */

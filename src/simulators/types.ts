@@ -246,3 +246,22 @@ export interface WorldAdapter {
    */
   generateSample(sampleSeed: number, T: number, H: number): SampleResult;
 }
+
+/**
+ * A linear state space `s_t = A s_{t-1} + B eps_t`, `y_t = C s_t`, where B
+ * already includes the shock scales (so `eps` is N(0, 1)).
+ */
+export interface StateSpace {
+  /** State dimension. */
+  ns: number;
+  /** Number of shocks. */
+  nk: number;
+  /** Number of observables (rows of C). */
+  ny: number;
+  /** Transition, ns x ns. */
+  A: Float64Array;
+  /** Shock loading, ns x nk. */
+  B: Float64Array;
+  /** Observation, ny x ns. */
+  C: Float64Array;
+}
