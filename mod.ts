@@ -139,13 +139,14 @@ export type {
 // Pipeline
 export { DEFAULT_CONFIG, resolveConfig, UsageError } from "./src/pipeline/config.ts";
 export type { ConfigInput, GenerateConfig, ShardSpec } from "./src/pipeline/config.ts";
-export { finalizeDataset, generateDataset } from "./src/pipeline/generate.ts";
+export { generateDataset } from "./src/pipeline/generate.ts";
+export { finalizeDataset } from "./src/pipeline/finalize.ts";
 export type {
   GenerateOptions,
   GenerateSummary,
   StageSeconds,
   WorldSummary,
-} from "./src/pipeline/generate.ts";
+} from "./src/pipeline/run_types.ts";
 export { DEFAULT_RESIMULATE, validateDataset } from "./src/pipeline/validate.ts";
 export type {
   ValidateOptions,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { GenerateSummary } from "../src/pipeline/generate.ts";
+import type { GenerateSummary } from "../src/pipeline/run_types.ts";
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { finalizeDataset } from "../src/pipeline/generate.ts";
+import { finalizeDataset } from "../src/pipeline/finalize.ts";
 import { gitHash } from "../src/manifest/git_hash.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { formatSummary } from "./_summary.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { resolveConfig, UsageError } from "../src/pipeline/config.ts";
-import { finalizeDataset, generateDataset } from "../src/pipeline/generate.ts";
+import { generateDataset } from "../src/pipeline/generate.ts";
+import { finalizeDataset } from "../src/pipeline/finalize.ts";
 import { validateDataset } from "../src/pipeline/validate.ts";
 import { readManifest } from "../src/manifest/manifest_io.ts";
 import { parseSplitsJson } from "../src/splits.ts";

@@ -15,21 +15,8 @@ import { doneKey, LEDGER_PREFIX, RUN_KEY } from "../dataset/keys.ts";
 import type { ChunkRecord } from "../zarr/chunk.ts";
 import type { ChunkTaskResult } from "./chunk_task.ts";
 import type { ChunkTask } from "./plan.ts";
-import type { RunConfig } from "./run_config.ts";
 
 export { doneKey, LEDGER_PREFIX, RUN_KEY };
-
-/** The run record: what was asked for, so a resume or finalize can check it. */
-export interface RunRecord {
-  /** Hash of `config` (canonical JSON). */
-  config_hash: string;
-  /** The deterministic part of the configuration (`null` only while an overwrite deletes a dataset whose configuration could not be read). */
-  config: RunConfig | null;
-  /** When the run first started. */
-  started_at: string;
-  /** A random id of the run, so that two runs never write identical run records. */
-  run_id?: string;
-}
 
 /** One finished task. */
 export interface LedgerEntry {
@@ -178,50 +165,6 @@ export async function readLedger(
     }
   }));
   return out;
-}
-
-/**
- * Read the run record, if any.
- *
- * @param store The output store.
- * @returns The record, or undefined.
- */
-export async function readRunRecord(store: ByteStore): Promise<RunRecord | undefined> {
-  const bytes = await store.get(RUN_KEY);
-  if (!bytes) return undefined;
-  return JSON.parse(decoder.decode(bytes)) as RunRecord;
-}
-
-/**
- * Write the run record (replacing any).
- *
- * @param store The output store.
- * @param record The record.
- */
-export async function writeRunRecord(store: ByteStore, record: RunRecord): Promise<void> {
-  await store.set(RUN_KEY, encodeRunRecord(record));
-}
-
-function encodeRunRecord(record: RunRecord): Uint8Array {
-  return encoder.encode(JSON.stringify(record, null, 2));
-}
-
-/**
- * Claim the output for a run: create the run record only if there is none,
- * atomically where the store can (local: a hard link; S3: a conditional
- * PUT), so that of two runs started at once exactly one owns the output.
- *
- * @param store The output store.
- * @param record The record, with a fresh `run_id`.
- * @returns `true` if this run now owns the output; `false` if another record was there first.
- */
-export async function claimRun(store: ByteStore, record: RunRecord): Promise<boolean> {
-  const bytes = encodeRunRecord(record);
-  if (store.setIfAbsent !== undefined) return await store.setIfAbsent(RUN_KEY, bytes);
-  // A store without atomic creation (a custom ByteStore): best effort.
-  if (await store.get(RUN_KEY) !== undefined) return false;
-  await store.set(RUN_KEY, bytes);
-  return true;
 }
 
 /**

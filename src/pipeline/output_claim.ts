@@ -18,7 +18,8 @@ import { isOurKey, MANIFEST_KEY, RUN_KEY } from "../dataset/keys.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { UsageError } from "../usage_error.ts";
 import type { GenerateConfig } from "./config.ts";
-import { claimRun, deleteLedger, readRunRecord, type RunRecord, writeRunRecord } from "./ledger.ts";
+import { deleteLedger } from "./ledger.ts";
+import { claimRun, readRunRecord, type RunRecord, writeRunRecord } from "./run_config.ts";
 import { diffConfig, runConfigFromManifest, runConfigHash } from "./run_config.ts";
 
 /** What the output holds for this run. */

@@ -12,6 +12,9 @@ import type { WorldId } from "../simulators/types.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { configHash } from "../manifest/hashing.ts";
 import type { GenerateConfig } from "./config.ts";
+import { UsageError } from "../usage_error.ts";
+import type { ByteStore } from "../store/byte_store.ts";
+import { RUN_KEY } from "../dataset/keys.ts";
 import type { WorldSettings } from "./world_plan.ts";
 
 /** The recorded configuration (snake_case JSON). */
@@ -143,4 +146,100 @@ export function diffConfig(before: object, now: object): string {
     if (x !== y) diffs.push(`${k}: ${x ?? "(none)"} before, ${y ?? "(none)"} now`);
   }
   return diffs.join("; ");
+}
+
+/**
+ * The configuration and world settings of a run record (for `finalize`,
+ * which has no options of its own).
+ *
+ * @param run The run record.
+ * @returns The configuration (output empty, one worker) and the settings.
+ * @throws {UsageError} If the record holds no configuration.
+ */
+export function settingsFromRun(
+  run: RunRecord,
+): { config: GenerateConfig; settings: WorldSettings[] } {
+  const c = run.config;
+  if (c === null) {
+    throw new UsageError(
+      "The run record holds no configuration (an overwrite was cut off): pass --overwrite again",
+    );
+  }
+  const settings = settingsOf(c);
+  return {
+    config: {
+      worlds: settings.map((s) => s.world),
+      nSamples: c.n_samples,
+      seed: c.seed,
+      output: "",
+      T: c.T,
+      H: c.H,
+      workers: 1,
+      version: c.version,
+      zarrFormat: c.zarr_format,
+      splitSeed: c.split_seed,
+      resume: false,
+      overwrite: false,
+    },
+    settings,
+  };
+}
+
+/** The run record: what was asked for, so a resume or finalize can check it. */
+export interface RunRecord {
+  /** Hash of `config` (canonical JSON). */
+  config_hash: string;
+  /** The deterministic part of the configuration (`null` only while an overwrite deletes a dataset whose configuration could not be read). */
+  config: RunConfig | null;
+  /** When the run first started. */
+  started_at: string;
+  /** A random id of the run, so that two runs never write identical run records. */
+  run_id?: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Read the run record, if any.
+ *
+ * @param store The output store.
+ * @returns The record, or undefined.
+ */
+export async function readRunRecord(store: ByteStore): Promise<RunRecord | undefined> {
+  const bytes = await store.get(RUN_KEY);
+  if (!bytes) return undefined;
+  return JSON.parse(decoder.decode(bytes)) as RunRecord;
+}
+
+/**
+ * Write the run record (replacing any).
+ *
+ * @param store The output store.
+ * @param record The record.
+ */
+export async function writeRunRecord(store: ByteStore, record: RunRecord): Promise<void> {
+  await store.set(RUN_KEY, encodeRunRecord(record));
+}
+
+function encodeRunRecord(record: RunRecord): Uint8Array {
+  return encoder.encode(JSON.stringify(record, null, 2));
+}
+
+/**
+ * Claim the output for a run: create the run record only if there is none,
+ * atomically where the store can (local: a hard link; S3: a conditional
+ * PUT), so that of two runs started at once exactly one owns the output.
+ *
+ * @param store The output store.
+ * @param record The record, with a fresh `run_id`.
+ * @returns `true` if this run now owns the output; `false` if another record was there first.
+ */
+export async function claimRun(store: ByteStore, record: RunRecord): Promise<boolean> {
+  const bytes = encodeRunRecord(record);
+  if (store.setIfAbsent !== undefined) return await store.setIfAbsent(RUN_KEY, bytes);
+  // A store without atomic creation (a custom ByteStore): best effort.
+  if (await store.get(RUN_KEY) !== undefined) return false;
+  await store.set(RUN_KEY, bytes);
+  return true;
 }

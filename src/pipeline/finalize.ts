@@ -1,0 +1,228 @@
+/**
+ * Finishing a run: check that every chunk of every world is there, build
+ * the splits, write `manifest.json` last and delete the ledger. `generate`
+ * ends with it; `deno task finalize` runs it after sharded generation.
+ *
+ * @module
+ */
+
+import type { ByteStore } from "../store/byte_store.ts";
+import type { WorldId } from "../simulators/types.ts";
+import { isOurKey, MANIFEST_KEY, splitsKey } from "../dataset/keys.ts";
+import { chunkCount, chunkTotals, sampleChunkCount } from "../zarr/chunk.ts";
+import { layoutArrays, type WorldLayout } from "../zarr/world_layout.ts";
+import { UsageError } from "../usage_error.ts";
+import { openLocation } from "./_open.ts";
+import type { GenerateConfig } from "./config.ts";
+import { deleteLedger, type LedgerEntry, readLedger } from "./ledger.ts";
+import { type ArrayFacts, assembleManifest, type WorldFacts } from "./manifest_assembly.ts";
+import { refuseLinks } from "./output_claim.ts";
+import { entryIsIntact } from "./resume.ts";
+import { readRunRecord, type RunRecord, settingsFromRun } from "./run_config.ts";
+import {
+  alreadyComplete,
+  emptyStageSeconds,
+  type GenerateOptions,
+  type GenerateSummary,
+  worldSummary,
+} from "./run_types.ts";
+import { readSplitStats, worldSplits } from "./split_stats.ts";
+import { layoutForWorld, type WorldSettings } from "./world_plan.ts";
+
+/**
+ * Finish a sharded run (or re-finish an interrupted one): check that every
+ * chunk of every world was written and is intact (digests re-read), then
+ * build the splits and write `manifest.json`.
+ *
+ * @param output The output folder or URL.
+ * @param options Progress listener, store override, git hash.
+ * @returns The summary.
+ * @throws {UsageError} If there is no run to finalize.
+ * @throws {Error} Listing the missing or damaged chunks.
+ */
+export async function finalizeDataset(
+  output: string,
+  options: GenerateOptions = {},
+): Promise<GenerateSummary> {
+  const started = performance.now();
+  const store = await openLocation(output, options.store);
+  await refuseLinks(store, output);
+  if (await store.get(MANIFEST_KEY)) {
+    // Finalized already; a kill may have cut the ledger clean-up short: finish it.
+    const n = await deleteLedger(store);
+    return alreadyComplete(
+      output,
+      started,
+      n > 0
+        ? `finalized already: removed ${n} files of the run ledger a previous finalize left`
+        : "finalized already: nothing to do",
+    );
+  }
+  let run: RunRecord | undefined;
+  try {
+    run = await readRunRecord(store);
+  } catch (e) {
+    throw new UsageError(`Cannot finalize ${output}: its run record is damaged`, { cause: e });
+  }
+  if (!run) {
+    throw new UsageError(
+      `Output ${output} holds no ume-data run to finalize: run generate (with --shard i/N) first`,
+    );
+  }
+  const { config, settings } = settingsFromRun(run);
+  config.output = output;
+  // Every shard has finished: drop temporary files of writes cut off by a crash.
+  await store.removeTempFiles?.(isOurKey);
+  const emit = options.onProgress ?? (() => {});
+  const times = emptyStageSeconds();
+  const layouts = new Map<WorldId, WorldLayout>();
+  const ledgers = new Map<WorldId, Map<number, LedgerEntry>>();
+  const problems: string[] = [];
+  const tVerify = performance.now();
+  const total = settings.reduce((a, s) => a + sampleChunkCount(s.nSamples, s.chunkSamples), 0);
+  let done = 0;
+  for (const s of settings) {
+    const layout = layoutForWorld(s);
+    layouts.set(s.world, layout);
+    const ledger = await readLedger(store, s.world);
+    ledgers.set(s.world, ledger);
+    const n = chunkCount(layout.arrays.theta);
+    const missing: number[] = [];
+    for (let c = 0; c < n; c++) {
+      const entry = ledger.get(c);
+      if (!entry) missing.push(c);
+      else if (!await entryIsIntact(store, entry)) {
+        problems.push(`${s.world} chunk ${c} is damaged`);
+      }
+      done++;
+      emit({
+        phase: "verify",
+        done,
+        total,
+        unit: "chunks",
+        elapsedMs: performance.now() - tVerify,
+      });
+    }
+    if (missing.length > 0) {
+      problems.push(
+        `${s.world} is missing ${missing.length} of ${n} chunks (${compactRanges(missing)})`,
+      );
+    }
+  }
+  times.verify = (performance.now() - tVerify) / 1000;
+  if (problems.length > 0) {
+    throw new Error(
+      `Cannot finalize ${output}: ${
+        problems.join("; ")
+      }. Rerun the shards that wrote them (generate with the same options and --shard i/N), then finalize again`,
+    );
+  }
+  const t = performance.now();
+  const splitSizes = await finalizeWorlds(store, config, settings, layouts, ledgers, run, options);
+  times.finalize = (performance.now() - t) / 1000;
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    output,
+    finalized: true,
+    seconds,
+    samplesPerSecond: 0,
+    rawMBPerSecond: 0,
+    stageSeconds: times,
+    worlds: settings.map((s) =>
+      worldSummary(s, ledgers.get(s.world)!, undefined, 0, splitSizes.get(s.world))
+    ),
+  };
+}
+
+function compactRanges(values: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < values.length;) {
+    let j = i;
+    while (j + 1 < values.length && values[j + 1] === values[j] + 1) j++;
+    parts.push(i === j ? `${values[i]}` : `${values[i]}-${values[j]}`);
+    i = j + 1;
+  }
+  return parts.length > 8 ? `${parts.slice(0, 8).join(", ")}, ...` : parts.join(", ");
+}
+
+const encoder = new TextEncoder();
+
+/** The facts of a world's stored arrays, from its ledger (every chunk recorded). */
+function ledgerFacts(
+  layout: WorldLayout,
+  ledger: Map<number, LedgerEntry>,
+): Map<string, ArrayFacts> {
+  const facts = new Map<string, ArrayFacts>();
+  for (const spec of layoutArrays(layout)) {
+    const records = [...ledger.values()].map((e) => {
+      const c = e.chunks.find((x) => x.path === spec.path);
+      if (!c) {
+        throw new Error(
+          `Ledger of ${layout.worldId} chunk ${e.task.chunk} lacks array ${spec.path}`,
+        );
+      }
+      return c;
+    });
+    const totals = chunkTotals(records);
+    facts.set(spec.path, { chunkSha256: totals.chunkDigests, storedBytes: totals.storedBytes });
+  }
+  return facts;
+}
+
+/**
+ * Build the splits of every world and write `manifest.json` (last), then
+ * delete the ledger: the end of every run, sharded or not.
+ *
+ * @param store The output store.
+ * @param config The run's configuration.
+ * @param settings Every world's settings.
+ * @param layouts Every world's layout.
+ * @param ledgers Every world's complete ledger.
+ * @param run The run record (its start time is the dataset's `created_at`).
+ * @param options Progress listener, git hash, creation time.
+ * @returns Split sizes per world.
+ */
+export async function finalizeWorlds(
+  store: ByteStore,
+  config: GenerateConfig,
+  settings: WorldSettings[],
+  layouts: Map<WorldId, WorldLayout>,
+  ledgers: Map<WorldId, Map<number, LedgerEntry>>,
+  run: RunRecord,
+  options: GenerateOptions,
+): Promise<Map<WorldId, Record<string, number>>> {
+  const emit = options.onProgress ?? (() => {});
+  const t0 = performance.now();
+  const sizes = new Map<WorldId, Record<string, number>>();
+  const worlds: WorldFacts[] = [];
+  for (const s of settings) {
+    const layout = layouts.get(s.world)!;
+    const ledger = ledgers.get(s.world)!;
+    const stats = await readSplitStats(store, layout);
+    const split = worldSplits(s.world, stats, config.splitSeed);
+    await store.set(splitsKey(s.world), encoder.encode(split.json));
+    sizes.set(s.world, split.result.info.sizes);
+    let rejections = 0;
+    for (const e of ledger.values()) rejections += e.nRejections;
+    worlds.push({
+      settings: s,
+      arrays: ledgerFacts(layout, ledger),
+      rejections,
+      splits: split.result.info,
+    });
+    emit({
+      phase: "splits",
+      done: worlds.length,
+      total: settings.length,
+      unit: "worlds",
+      elapsedMs: performance.now() - t0,
+    });
+  }
+  const manifest = assembleManifest(config, worlds, {
+    gitHash: options.gitHash,
+    createdAt: options.createdAt ?? run.started_at,
+  });
+  await manifest.save(store);
+  await deleteLedger(store);
+  return sizes;
+}
