@@ -501,20 +501,56 @@ export function checkSplits(
   const add = (path: string, message: string): void => {
     out.push({ path, message });
   };
-
   if (nStats !== n) add("", `Expected ${n} split statistics, got ${nStats}`);
   if (info.n !== n) add("/info/n", `Recorded n is ${info.n}, expected ${n}`);
   const fractions = info.fractions ?? {};
   const names = splitNames(fractions);
-  const code = new Map(names.map((name, k) => [name, k]));
+  checkNames(indices, names, add);
+  const owner = checkMembership(indices, names, n, add);
+  let reference: Assignment | undefined;
+  try {
+    checkOptions(sliceRule, info.seed, fractions, info.cornerQuantile);
+    checkStats(stats);
+    reference = assign(stats, sliceRule, info.seed, fractions, info.cornerQuantile);
+  } catch (e) {
+    add("/info", `Cannot rebuild the splits: ${(e as Error).message}`);
+  }
+  checkRecordedRule(info, sliceRule, add);
+  if (reference !== undefined && nStats === n) {
+    checkThresholds(info, reference, add);
+    checkAgainstReference(owner, reference, names, add);
+  }
+  checkSizes(indices, info, names, n, add);
+  return out;
+}
+
+type Add = (path: string, message: string) => void;
+
+/** Every split of the definition is present, and no other. */
+function checkNames(
+  indices: Readonly<Record<string, ArrayLike<number>>>,
+  names: readonly string[],
+  add: Add,
+): void {
   for (const name of names) {
     if (!(name in indices)) add(`/${escapePointer(name)}`, `Split "${name}" is missing`);
   }
   for (const name of Object.keys(indices)) {
-    if (!code.has(name)) add(`/${escapePointer(name)}`, `Unexpected split "${name}"`);
+    if (!names.includes(name)) add(`/${escapePointer(name)}`, `Unexpected split "${name}"`);
   }
+}
 
-  // Structure: range, order, overlap, coverage.
+/**
+ * Range, order, overlap and coverage; returns the split (code into `names`,
+ * -2 for an unexpected split) that owns each sample, or -1.
+ */
+function checkMembership(
+  indices: Readonly<Record<string, ArrayLike<number>>>,
+  names: readonly string[],
+  n: number,
+  add: Add,
+): Int16Array {
+  const code = new Map(names.map((name, k) => [name, k]));
   const owner = new Int16Array(n).fill(-1);
   for (const [name, list] of Object.entries(indices)) {
     const path = `/${escapePointer(name)}`;
@@ -560,107 +596,119 @@ export function checkSplits(
   if (missing.length > 0) {
     add("", `${missing.length} samples are in no split: ${listSome(missing)}`);
   }
+  return owner;
+}
 
-  // Holdouts recomputed from the statistics.
-  let reference: Assignment | undefined;
-  try {
-    checkOptions(sliceRule, info.seed, fractions, info.cornerQuantile);
-    checkStats(stats);
-    reference = assign(stats, sliceRule, info.seed, fractions, info.cornerQuantile);
-  } catch (e) {
-    add("/info", `Cannot rebuild the splits: ${(e as Error).message}`);
-  }
-  const sliceCode = code.get(SLICE_SPLIT)!;
-  const cornerCode = code.get(CORNER_SPLIT)!;
-  if (info.sliceRule !== undefined) {
-    for (const key of ["statistic", "op", "threshold"] as const) {
-      if (info.sliceRule[key] !== sliceRule[key]) {
-        add(
-          `/info/slice_rule/${key}`,
-          `Recorded slice rule ${key} ${String(info.sliceRule[key])} differs from the world's ${
-            String(sliceRule[key])
-          }`,
-        );
-      }
-    }
-  }
-  if (reference !== undefined && nStats === n) {
-    if (!sameNumber(info.persistenceThreshold, reference.persistenceThreshold)) {
+/** The recorded slice rule is the world's. */
+function checkRecordedRule(info: SplitInfo, sliceRule: SliceRule, add: Add): void {
+  if (info.sliceRule === undefined) return;
+  for (const key of ["statistic", "op", "threshold"] as const) {
+    if (info.sliceRule[key] !== sliceRule[key]) {
       add(
-        "/info/persistence_threshold",
-        `Recorded corner persistence threshold ${info.persistenceThreshold} differs from the ` +
-          `recomputed ${reference.persistenceThreshold}`,
-      );
-    }
-    if (!sameNumber(info.volatilityThreshold, reference.volatilityThreshold)) {
-      add(
-        "/info/volatility_threshold",
-        `Recorded corner volatility threshold ${info.volatilityThreshold} differs from the ` +
-          `recomputed ${reference.volatilityThreshold}`,
-      );
-    }
-    // Per split: members that belong to a holdout, holdout members that do not qualify,
-    // and random members that the seeded shuffle puts elsewhere.
-    const leaks = new Map<string, { slice: number[]; corner: number[]; random: number[] }>();
-    const entry = (k: number): { slice: number[]; corner: number[]; random: number[] } => {
-      const name = names[k];
-      let e = leaks.get(name);
-      if (e === undefined) leaks.set(name, e = { slice: [], corner: [], random: [] });
-      return e;
-    };
-    const notSlice: number[] = [];
-    const notCorner: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const got = owner[i];
-      const want = reference.owner[i];
-      if (got < 0 || got === want) continue;
-      if (want === sliceCode) entry(got).slice.push(i);
-      else if (want === cornerCode) entry(got).corner.push(i);
-      else if (got === sliceCode) notSlice.push(i);
-      else if (got === cornerCode) notCorner.push(i);
-      else entry(got).random.push(i);
-    }
-    for (const [name, e] of leaks) {
-      const path = `/${escapePointer(name)}`;
-      if (e.slice.length > 0) {
-        add(
-          path,
-          `${e.slice.length} samples satisfy the slice rule but are in ${name}: ${
-            listSome(e.slice)
-          }`,
-        );
-      }
-      if (e.corner.length > 0) {
-        add(
-          path,
-          `${e.corner.length} samples belong to the corner holdout but are in ${name}: ${
-            listSome(e.corner)
-          }`,
-        );
-      }
-      if (e.random.length > 0) {
-        add(
-          path,
-          `${e.random.length} samples are in ${name} but the seeded construction puts them ` +
-            `elsewhere: ${listSome(e.random)}`,
-        );
-      }
-    }
-    if (notSlice.length > 0) {
-      add(
-        `/${SLICE_SPLIT}`,
-        `${notSlice.length} samples do not satisfy the slice rule: ${listSome(notSlice)}`,
-      );
-    }
-    if (notCorner.length > 0) {
-      add(
-        `/${CORNER_SPLIT}`,
-        `${notCorner.length} samples are not in the corner region: ${listSome(notCorner)}`,
+        `/info/slice_rule/${key}`,
+        `Recorded slice rule ${key} ${String(info.sliceRule[key])} differs from the world's ${
+          String(sliceRule[key])
+        }`,
       );
     }
   }
+}
 
-  // Recorded sizes and realized fractions.
+/** The recorded corner thresholds are the recomputed ones. */
+function checkThresholds(info: SplitInfo, reference: Assignment, add: Add): void {
+  if (!sameNumber(info.persistenceThreshold, reference.persistenceThreshold)) {
+    add(
+      "/info/persistence_threshold",
+      `Recorded corner persistence threshold ${info.persistenceThreshold} differs from the ` +
+        `recomputed ${reference.persistenceThreshold}`,
+    );
+  }
+  if (!sameNumber(info.volatilityThreshold, reference.volatilityThreshold)) {
+    add(
+      "/info/volatility_threshold",
+      `Recorded corner volatility threshold ${info.volatilityThreshold} differs from the ` +
+        `recomputed ${reference.volatilityThreshold}`,
+    );
+  }
+}
+
+/**
+ * Per split: members that belong to a holdout (leaks), holdout members that
+ * do not qualify, and random members the seeded shuffle puts elsewhere.
+ */
+function checkAgainstReference(
+  owner: Int16Array,
+  reference: Assignment,
+  names: readonly string[],
+  add: Add,
+): void {
+  const sliceCode = names.indexOf(SLICE_SPLIT);
+  const cornerCode = names.indexOf(CORNER_SPLIT);
+  const leaks = new Map<string, { slice: number[]; corner: number[]; random: number[] }>();
+  const entry = (k: number): { slice: number[]; corner: number[]; random: number[] } => {
+    const name = names[k];
+    let e = leaks.get(name);
+    if (e === undefined) leaks.set(name, e = { slice: [], corner: [], random: [] });
+    return e;
+  };
+  const notSlice: number[] = [];
+  const notCorner: number[] = [];
+  for (let i = 0; i < owner.length; i++) {
+    const got = owner[i];
+    const want = reference.owner[i];
+    if (got < 0 || got === want) continue;
+    if (want === sliceCode) entry(got).slice.push(i);
+    else if (want === cornerCode) entry(got).corner.push(i);
+    else if (got === sliceCode) notSlice.push(i);
+    else if (got === cornerCode) notCorner.push(i);
+    else entry(got).random.push(i);
+  }
+  for (const [name, e] of leaks) {
+    const path = `/${escapePointer(name)}`;
+    if (e.slice.length > 0) {
+      add(
+        path,
+        `${e.slice.length} samples satisfy the slice rule but are in ${name}: ${listSome(e.slice)}`,
+      );
+    }
+    if (e.corner.length > 0) {
+      add(
+        path,
+        `${e.corner.length} samples belong to the corner holdout but are in ${name}: ${
+          listSome(e.corner)
+        }`,
+      );
+    }
+    if (e.random.length > 0) {
+      add(
+        path,
+        `${e.random.length} samples are in ${name} but the seeded construction puts them ` +
+          `elsewhere: ${listSome(e.random)}`,
+      );
+    }
+  }
+  if (notSlice.length > 0) {
+    add(
+      `/${SLICE_SPLIT}`,
+      `${notSlice.length} samples do not satisfy the slice rule: ${listSome(notSlice)}`,
+    );
+  }
+  if (notCorner.length > 0) {
+    add(
+      `/${CORNER_SPLIT}`,
+      `${notCorner.length} samples are not in the corner region: ${listSome(notCorner)}`,
+    );
+  }
+}
+
+/** Recorded sizes and realized fractions match the indices. */
+function checkSizes(
+  indices: Readonly<Record<string, ArrayLike<number>>>,
+  info: SplitInfo,
+  names: readonly string[],
+  n: number,
+  add: Add,
+): void {
   let realizedSum = 0;
   for (const name of names) {
     const size = indices[name]?.length;
@@ -680,7 +728,6 @@ export function checkSplits(
   if (Math.abs(realizedSum - 1) > SUM_TOLERANCE) {
     add("/info/realized_fractions", `Realized fractions sum to ${realizedSum}, not 1`);
   }
-  return out;
 }
 
 /** Escape a JSON-pointer reference token. */
