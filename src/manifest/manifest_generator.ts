@@ -5,6 +5,7 @@
  * @module
  */
 
+import { DEFAULT_ZARR_FORMAT } from "../zarr/array_spec.ts";
 import denoConfig from "../../deno.json" with { type: "json" };
 import type { ByteStore } from "../store/byte_store.ts";
 import type {
@@ -311,7 +312,7 @@ export class ManifestGenerator {
       H: o.H,
       storage: {
         format: "zarr",
-        zarr_format: o.zarrFormat ?? 3,
+        zarr_format: o.zarrFormat ?? DEFAULT_ZARR_FORMAT,
         dtype: "float32",
         chunking,
         codec: { ...MANIFEST_CODEC },

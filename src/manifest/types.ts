@@ -304,17 +304,5 @@ export const RNG_NORMAL: string =
   "uniform: 53 bits from two uint32 outputs ((a >>> 5) * 2^26 + (b >>> 6)) / 2^53; " +
   "normal: Marsaglia polar method on 32-bit uniforms u, v = x / 2^31 - 1, pairs (u, then v)";
 
-/** Dimension names of the main arrays. */
-export const MAIN_DIMENSIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  trajectories: ["sample", "time", "observable"],
-  irfs: ["sample", "shock", "horizon", "observable"],
-  shocks: ["sample", "time", "shock"],
-  theta: ["sample", "param"],
-});
-
-/** The canonical observables. */
-export const CANONICAL_OBSERVABLES: readonly string[] = Object.freeze([
-  "output",
-  "inflation",
-  "rate",
-]);
+export { CANONICAL_OBSERVABLES } from "../simulators/types.ts";
+export { MAIN_DIMENSIONS } from "../zarr/world_layout.ts";

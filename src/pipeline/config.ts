@@ -5,6 +5,7 @@
  * @module
  */
 
+import { DEFAULT_ZARR_FORMAT } from "../zarr/array_spec.ts";
 import { Ajv2020 } from "../deps.ts";
 import configSchema from "../../schemas/generate_config.json" with { type: "json" };
 import { WORLD_IDS, type WorldId } from "../simulators/types.ts";
@@ -62,7 +63,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<GenerateConfig, "workers" | "splitSee
   T: 200,
   H: 40,
   version: "1.0.0",
-  zarrFormat: 3,
+  zarrFormat: DEFAULT_ZARR_FORMAT,
   resume: false,
   overwrite: false,
 };

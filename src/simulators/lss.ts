@@ -33,6 +33,7 @@ import type {
   SplitStats,
   WorldAdapter,
 } from "./types.ts";
+import { CANONICAL_OBSERVABLES } from "./types.ts";
 
 const NX = 4;
 const NK = 2;
@@ -248,7 +249,7 @@ export const lssWorld: WorldAdapter = {
   params: PARAMS,
   shocks: { names: ["shock_0", "shock_1"], sigmaDefault: [1, 1], irfShockSize: 1 },
   observables: {
-    canonical: ["output", "inflation", "rate"],
+    canonical: CANONICAL_OBSERVABLES,
     units: ["percent-like", "percent-like", "percent-like"],
     extra: [],
   },

@@ -42,6 +42,7 @@ import type {
   SplitStats,
   WorldAdapter,
 } from "./types.ts";
+import { CANONICAL_OBSERVABLES } from "./types.ts";
 
 export { NK_PARAM_NAMES, nkDeterminacy, solveNk };
 export type { NkDeterminacy, NkSolution } from "./_nk_solve.ts";
@@ -300,7 +301,7 @@ export const nkWorld: WorldAdapter = {
     irfShockSize: 1,
   },
   observables: {
-    canonical: ["output", "inflation", "rate"],
+    canonical: CANONICAL_OBSERVABLES,
     units: [
       "% deviation (output gap)",
       "annualized pp deviation (4 pi)",

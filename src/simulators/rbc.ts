@@ -37,6 +37,7 @@ import type {
   SplitStats,
   WorldAdapter,
 } from "./types.ts";
+import { CANONICAL_OBSERVABLES } from "./types.ts";
 
 const WORLD_ID = "rbc";
 const N_PARAMS = 9;
@@ -497,7 +498,7 @@ export const rbcWorld: WorldAdapter = {
   params: PARAMS,
   shocks: { names: ["technology", "preference"], sigmaDefault: [0.01, 0.01], irfShockSize: 1 },
   observables: {
-    canonical: ["output", "inflation", "rate"],
+    canonical: CANONICAL_OBSERVABLES,
     units: [
       "% deviation of output",
       "annualized pp: consumption growth 400(c_t - c_{t-1})",

@@ -35,6 +35,7 @@ import type {
   SplitStats,
   WorldAdapter,
 } from "./types.ts";
+import { CANONICAL_OBSERVABLES } from "./types.ts";
 
 const WORLD_ID = "switching";
 const N_OBS = 3;
@@ -755,7 +756,7 @@ export const switchingWorld: WorldAdapter = {
   params: PARAMS,
   shocks: { names: ["shock_0", "shock_1"], sigmaDefault: [1, 1], irfShockSize: 1 },
   observables: {
-    canonical: ["output", "inflation", "rate"],
+    canonical: CANONICAL_OBSERVABLES,
     units: ["percent-like", "percent-like", "percent-like"],
     extra: [],
   },

@@ -19,6 +19,11 @@ import type { Xoshiro128 } from "../numeric/rng.ts";
 /** The six world ids, in canonical order. */
 export const WORLD_IDS = ["lss", "var", "nk", "rbc", "switching", "zlb"] as const;
 
+/** The canonical observables every world reports, in order (the `observable` axis). */
+export const CANONICAL_OBSERVABLES: readonly ["output", "inflation", "rate"] = Object.freeze(
+  ["output", "inflation", "rate"] as const,
+);
+
 /** A world id. */
 export type WorldId = typeof WORLD_IDS[number];
 

@@ -31,6 +31,7 @@ import type {
   SplitStats,
   WorldAdapter,
 } from "./types.ts";
+import { CANONICAL_OBSERVABLES } from "./types.ts";
 
 const N = 3;
 const MAX_P = 4;
@@ -478,7 +479,7 @@ export const varWorld: WorldAdapter = {
   params: PARAMS,
   shocks: { names: ["shock_0", "shock_1", "shock_2"], sigmaDefault: [1, 1, 1], irfShockSize: 1 },
   observables: {
-    canonical: ["output", "inflation", "rate"],
+    canonical: CANONICAL_OBSERVABLES,
     units: ["percent-like", "percent-like", "percent-like"],
     extra: [],
   },

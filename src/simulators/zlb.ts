@@ -41,6 +41,7 @@ import type {
   SplitStats,
   WorldAdapter,
 } from "./types.ts";
+import { CANONICAL_OBSERVABLES } from "./types.ts";
 
 const WORLD_ID = "zlb";
 const N_PARAMS = 13;
@@ -813,7 +814,7 @@ export const zlbWorld: WorldAdapter = {
     irfShockSize: -1,
   },
   observables: {
-    canonical: ["output", "inflation", "rate"],
+    canonical: CANONICAL_OBSERVABLES,
     units: [
       "% deviation (output gap)",
       "annualized pp deviation (4 pi)",

@@ -8,6 +8,9 @@
 import { type BloscConfig, bloscConfigFor } from "./blosc.ts";
 import { type DataType, dataTypeInfo } from "./data_type.ts";
 
+/** The Zarr format written unless another is asked for: 3 (`zarr.json`). */
+export const DEFAULT_ZARR_FORMAT: 2 | 3 = 3;
+
 /** A Zarr array: where it lives, its geometry, type, codec and attributes. */
 export interface ArraySpec {
   /** Store key of the array folder, e.g. `"nk/irfs.zarr"` (no slashes at the ends). */
@@ -138,7 +141,7 @@ export function arraySpec(path: string, options: ArraySpecOptions): ArraySpec {
       `Invalid chunkSamples for array "${path}": ${chunkSamples} is not a positive integer`,
     );
   }
-  const zarrFormat = options.zarrFormat ?? 3;
+  const zarrFormat = options.zarrFormat ?? DEFAULT_ZARR_FORMAT;
   if (zarrFormat !== 2 && zarrFormat !== 3) {
     throw new RangeError(`Invalid zarrFormat for array "${path}": ${zarrFormat}, expected 2 or 3`);
   }

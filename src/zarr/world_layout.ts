@@ -16,9 +16,9 @@
  * @module
  */
 
-import type { MetaFieldSpec } from "../simulators/types.ts";
+import { CANONICAL_OBSERVABLES, type MetaFieldSpec } from "../simulators/types.ts";
 import type { ByteStore } from "../store/byte_store.ts";
-import { type ArraySpec, arraySpec, type GroupSpec } from "./array_spec.ts";
+import { type ArraySpec, arraySpec, DEFAULT_ZARR_FORMAT, type GroupSpec } from "./array_spec.ts";
 import { dataTypeInfo } from "./data_type.ts";
 import {
   arrayMetadataDocuments,
@@ -40,8 +40,13 @@ export const IRF_CONVENTION =
 /** The default target size of one raw chunk: 1 MiB. */
 export const DEFAULT_CHUNK_BYTES: number = 1 << 20;
 
-/** The canonical observables, the default labels when `nObs` is 3. */
-const CANONICAL_OBSERVABLES = ["output", "inflation", "rate"] as const;
+/** Dimension names of the main arrays, by array. */
+export const MAIN_DIMENSIONS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  trajectories: ["sample", "time", "observable"],
+  irfs: ["sample", "shock", "horizon", "observable"],
+  shocks: ["sample", "time", "shock"],
+  theta: ["sample", "param"],
+});
 
 /** Options of {@link worldLayout}. */
 export interface WorldLayoutOptions {
@@ -174,7 +179,7 @@ export function worldLayout(worldId: string, options: WorldLayoutOptions): World
   checkCount("nShocks", nShocks, 0);
   checkCount("nParams", nParams, 0);
   checkCount("nObs", nObs, 1);
-  const zarrFormat = options.zarrFormat ?? 3;
+  const zarrFormat = options.zarrFormat ?? DEFAULT_ZARR_FORMAT;
   if (zarrFormat !== 2 && zarrFormat !== 3) {
     throw new RangeError(`Invalid zarrFormat: ${zarrFormat}, expected 2 or 3`);
   }
@@ -221,13 +226,13 @@ export function worldLayout(worldId: string, options: WorldLayoutOptions): World
     trajectories: arraySpec(`${worldId}/trajectories.zarr`, {
       ...common,
       shape: [nSamples, T, nObs],
-      dimensionNames: ["sample", "time", "observable"],
+      dimensionNames: MAIN_DIMENSIONS.trajectories,
       attributes: withLabels({ observables }),
     }),
     irfs: arraySpec(`${worldId}/irfs.zarr`, {
       ...common,
       shape: [nSamples, nShocks, H + 1, nObs],
-      dimensionNames: ["sample", "shock", "horizon", "observable"],
+      dimensionNames: MAIN_DIMENSIONS.irfs,
       attributes: {
         ...withLabels({ shocks: labels.shocks, observables }),
         irf_convention: options.irfConvention ?? IRF_CONVENTION,
@@ -236,7 +241,7 @@ export function worldLayout(worldId: string, options: WorldLayoutOptions): World
     shocks: arraySpec(`${worldId}/shocks.zarr`, {
       ...common,
       shape: [nSamples, T, nShocks],
-      dimensionNames: ["sample", "time", "shock"],
+      dimensionNames: MAIN_DIMENSIONS.shocks,
       attributes: {
         ...withLabels({ shocks: labels.shocks }),
         units: "N(0, 1) standard deviations",
@@ -245,7 +250,7 @@ export function worldLayout(worldId: string, options: WorldLayoutOptions): World
     theta: arraySpec(`${worldId}/theta.zarr`, {
       ...common,
       shape: [nSamples, nParams],
-      dimensionNames: ["sample", "param"],
+      dimensionNames: MAIN_DIMENSIONS.theta,
       attributes: { ...withLabels({ params: labels.params }), units: "natural" },
     }),
   };
