@@ -232,7 +232,10 @@ Deno.test("S3Store fails on the first attempt when the runtime refuses the conne
     assert.equal(error.attempts, 1);
     assert.match(error.message, /^Cannot read "nk\/zarr\.json": this process is not permitted/);
     assert.match(error.message, /"minio\.internal:9000"/);
-    assert.match(error.message, /the deno tasks may connect only to the endpoint of the S3 location they work on/);
+    assert.match(
+      error.message,
+      /the deno tasks may connect only to the endpoint of the S3 location they work on/,
+    );
     assert.match(error.message, /after 1 attempt$/);
     assert.doesNotMatch(error.message, /run again/);
     assert.ok(isPermissionDenial(error), "the NotCapable stays in the cause chain");

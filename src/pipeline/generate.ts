@@ -7,7 +7,6 @@
 
 import type { ByteStore } from "../store/byte_store.ts";
 import { openLocation } from "./_open.ts";
-import { getSimulator } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
 import { isOurKey, MANIFEST_KEY, splitsKey } from "../dataset/keys.ts";
 import { claimOutput, refuseLinks } from "./output_claim.ts";
