@@ -8,6 +8,8 @@
  *    H = 40, all cores): wall time, samples/s, MB/s, CPU seconds by stage,
  *    peak RSS, and the ratio to the codec floor.
  * 4. `validate` on the result: wall time and MB/s.
+ * 5. Worker start-up: `new Worker` to the first result of a one-sample task,
+ *    and a fresh process importing the Blosc module (`worker_startup_bench.ts`).
  *
  * Options: `--n-samples N` (default 100000), `--workers N`, `--quick`
  * (n = 10,000, shorter micro-benchmarks), `--skip-micro`.
@@ -23,6 +25,7 @@ import { generateDataset } from "../src/pipeline/generate.ts";
 import { validateDataset } from "../src/pipeline/validate.ts";
 import { listWorlds } from "../src/simulators/registry.ts";
 import { benchSimulators } from "./simulators_bench.ts";
+import { formatWorkerStartupBench, runWorkerStartupBench } from "./worker_startup_bench.ts";
 import { formatWriterBench, runWriterBench } from "./writer_bench.ts";
 
 const { values } = parseArgs({
@@ -123,6 +126,11 @@ console.log(
 );
 results.validate = { wall: vWall, ok: report.ok, bytesRead: report.bytesRead };
 await Deno.remove(dir, { recursive: true });
+
+console.log("\n== 5. worker start-up (medians)");
+const startup = await runWorkerStartupBench({ runs: quick ? 5 : 10 });
+console.log(formatWorkerStartupBench(startup));
+results.workerStartup = startup;
 await Deno.mkdir(new URL("./out/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(
   new URL("./out/last.json", import.meta.url),

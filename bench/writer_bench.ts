@@ -14,7 +14,7 @@
 
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { Blosc } from "../src/deps.ts";
+import { Blosc } from "../src/zarr/_deps.ts";
 import { keyedStream, STREAM } from "../src/numeric/rng.ts";
 import { DatasetWriter } from "../src/dataset/dataset_writer.ts";
 import { LocalStore } from "../src/store/local_store.ts";

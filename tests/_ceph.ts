@@ -18,7 +18,7 @@
  */
 
 import { skipUnless } from "./_requires.ts";
-import { AwsClient } from "../src/deps.ts";
+import { AwsClient } from "../src/store/_deps.ts";
 import { S3Store, type S3StoreTuning } from "../src/store/s3_store.ts";
 
 /** Every program the start script needs. */

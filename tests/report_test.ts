@@ -17,7 +17,7 @@ import { skipUnless } from "./_requires.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadDataset } from "../src/dataset/reader.ts";
-import { parseHTML } from "../src/deps.ts";
+import { parseHTML } from "../src/report/_deps.ts";
 import type { Manifest } from "../src/manifest/types.ts";
 import { resolveConfig } from "../src/pipeline/config.ts";
 import { generateDataset } from "../src/pipeline/generate.ts";

@@ -96,7 +96,7 @@ Deno.test("mod.ts imported by URL from a folder without deno.json writes and rea
     });
     assert.ok(served.has("/mod.ts"), [...served].join(", "));
     assert.ok(served.has("/src/dataset/dataset_writer.ts"));
-    assert.ok(served.has("/src/deps.ts"));
+    assert.ok(served.has("/src/zarr/_deps.ts"));
     // The child used the served files: no deno.json next to it, the dataset on disk.
     assert.equal(await Deno.stat(join(dir, "deno.json")).catch(() => undefined), undefined);
     assert.ok((await Deno.stat(join(dir, "dataset", "nk", "theta.zarr", "zarr.json"))).isFile);

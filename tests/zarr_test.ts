@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Blosc } from "../src/deps.ts";
+import { Blosc } from "../src/zarr/_deps.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import { StoreError } from "../src/store/store_error.ts";
 import type { ByteStore } from "../src/store/byte_store.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Ajv2020 } from "../deps.ts";
+import { Ajv2020 } from "./_deps.ts";
 import schema from "../../schemas/manifest.json" with { type: "json" };
 import { CORNER_SPLIT, SLICE_SPLIT } from "../splits.ts";
 import { configHash } from "./hashing.ts";

@@ -6,21 +6,15 @@
  */
 
 import { DEFAULT_ZARR_FORMAT } from "../zarr/array_spec.ts";
-import { Ajv2020 } from "../deps.ts";
+import { Ajv2020 } from "./_deps.ts";
 import configSchema from "../../schemas/generate_config.json" with { type: "json" };
 import { WORLD_IDS, type WorldId } from "../simulators/types.ts";
 import { UsageError } from "../usage_error.ts";
 import { DEFAULT_OUTPUT, SHARD_INDEX_VARIABLES } from "./defaults.ts";
+import type { ShardSpec } from "./plan.ts";
 
 export { SHARD_INDEX_VARIABLES, UsageError };
-
-/** Which part of the plan one process writes (scale-out). */
-export interface ShardSpec {
-  /** 0-based shard index. */
-  index: number;
-  /** Number of shards. */
-  count: number;
-}
+export type { ShardSpec };
 
 /** A complete, validated `generate` configuration. */
 export interface GenerateConfig {

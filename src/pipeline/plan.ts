@@ -6,8 +6,15 @@
  */
 
 import type { WorldId } from "../simulators/types.ts";
-import type { ShardSpec } from "./config.ts";
 import { sampleChunkCount, sampleChunkRange } from "../zarr/chunk.ts";
+
+/** Which part of the plan one process writes (scale-out). */
+export interface ShardSpec {
+  /** 0-based shard index. */
+  index: number;
+  /** Number of shards. */
+  count: number;
+}
 
 /** One unit of work: one chunk of samples of one world. */
 export interface ChunkTask {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { parseHTML, Plot } from "../deps.ts";
+import { parseHTML, Plot } from "./_deps.ts";
 
 type PlotDocument = NonNullable<Plot.PlotOptions["document"]>;
 

@@ -12,7 +12,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { AwsClient } from "../deps.ts";
+import { AwsClient } from "./_deps.ts";
 import type { ByteStore } from "./byte_store.ts";
 import { parseErrorBody, parseListPage } from "./_s3_xml.ts";
 import {

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { Blosc } from "../deps.ts";
+import { Blosc } from "./_deps.ts";
 
 /** A Blosc compressor name. */
 export type BloscCname = "blosclz" | "lz4" | "lz4hc" | "snappy" | "zlib" | "zstd";
