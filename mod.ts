@@ -51,7 +51,7 @@ export { defaultChunkSamples, worldLayout } from "./src/zarr/world_layout.ts";
 export type { MainArrayName, WorldLayout, WorldLayoutOptions } from "./src/zarr/world_layout.ts";
 
 // Simulators
-export { getSimulator, isWorldId, listWorlds } from "./src/simulators/registry.ts";
+export { getWorld, isWorldId, listWorlds } from "./src/simulators/registry.ts";
 export { lssWorld } from "./src/simulators/lss.ts";
 export { varIrfs, varWorld } from "./src/simulators/var.ts";
 export type { VarCoefficients, VarIrfOptions } from "./src/simulators/var.ts";

@@ -9,7 +9,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { getSimulator, listWorlds } from "../src/simulators/registry.ts";
+import { getWorld, listWorlds } from "../src/simulators/registry.ts";
 
 /** Result for one world. */
 export interface SimBenchRow {
@@ -42,7 +42,7 @@ export function benchSimulators(
 ): SimBenchRow[] {
   const rows: SimBenchRow[] = [];
   for (const id of worlds) {
-    const w = getSimulator(id);
+    const w = getWorld(id);
     for (let i = 0; i < Math.min(200, samples); i++) w.generateSample(1_000_000 + i, T, H);
     let rejections = 0;
     const t0 = performance.now();

@@ -5,7 +5,7 @@ import { finalizeDataset } from "../src/pipeline/finalize.ts";
 import { validateDataset } from "../src/pipeline/validate.ts";
 import { readManifest } from "../src/manifest/manifest_io.ts";
 import { parseSplitsJson } from "../src/splits.ts";
-import { getSimulator } from "../src/simulators/registry.ts";
+import { getWorld } from "../src/simulators/registry.ts";
 import { loadDataset } from "../src/dataset/reader.ts";
 import { openStore } from "../src/store/open_store.ts";
 import { assertSameDataset, readTree, runTask, spawnTask } from "./_dataset_files.ts";
@@ -62,7 +62,7 @@ Deno.test("generateDataset() stores exactly what the simulators produce, seed gl
     );
     const store = await openStore(dir);
     for (const id of ["zlb", "switching"]) {
-      const w = getSimulator(id);
+      const w = getWorld(id);
       const data = await loadDataset(store, id, { indices: [0, 39] });
       for (const [slot, i] of [[0, 0], [1, 39]]) {
         const s = w.generateSample(7 + i, 12, 5);

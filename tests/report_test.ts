@@ -25,7 +25,7 @@ import { collectReport, FAN_PERCENTILES, type ReportData } from "../src/report/c
 import { renderReportHtml } from "../src/report/html.ts";
 import { buildReport } from "../src/report/report.ts";
 import { chooseSubsample } from "../src/report/subsample.ts";
-import { getSimulator } from "../src/simulators/registry.ts";
+import { getWorld } from "../src/simulators/registry.ts";
 import { empiricalQuantile, inSlice, parseSplitsJson } from "../src/splits.ts";
 import type { ByteStore } from "../src/store/byte_store.ts";
 import { openStore } from "../src/store/open_store.ts";
@@ -302,7 +302,7 @@ Deno.test("collectReport() numbers agree with the dataset: splits, IRF percentil
     assert.ok(!("unavailable" in w.splitPoints), JSON.stringify(w.splitPoints).slice(0, 200));
     if (!("unavailable" in w.splitPoints)) {
       const p = w.splitPoints;
-      const rule = getSimulator(w.id).sliceRule;
+      const rule = getWorld(w.id).sliceRule;
       const qp = w.cornerThresholds.persistence!;
       const qv = w.cornerThresholds.volatility!;
       for (let k = 0; k < p.split.length; k++) {

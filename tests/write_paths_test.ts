@@ -11,7 +11,7 @@ import { DatasetWriter } from "../src/dataset/dataset_writer.ts";
 import { resolveConfig } from "../src/pipeline/config.ts";
 import { generateDataset } from "../src/pipeline/generate.ts";
 import { worldLayoutOptions } from "../src/pipeline/world_plan.ts";
-import { getSimulator, listWorlds } from "../src/simulators/registry.ts";
+import { getWorld, listWorlds } from "../src/simulators/registry.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 
 for (const zarrFormat of [3, 2] as const) {
@@ -37,7 +37,7 @@ for (const zarrFormat of [3, 2] as const) {
         worldId: world,
         ...worldLayoutOptions({ world, ...settings }),
       });
-      const adapter = getSimulator(world);
+      const adapter = getWorld(world);
       // Out of order on purpose: the writer buffers until a chunk is complete.
       for (const i of [...Array(settings.nSamples).keys()].reverse()) {
         await writer.writeSample(

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { getSimulator, isWorldId } from "../simulators/registry.ts";
+import { getWorld, isWorldId } from "../simulators/registry.ts";
 import { chunkCount, chunkStoreKey } from "../zarr/chunk.ts";
 import { groupMetadataDocuments } from "../zarr/metadata.ts";
 import {
@@ -78,7 +78,7 @@ const fieldCache = new Map<string, Set<string>>();
 function metadataFieldNames(world: string): Set<string> {
   let names = fieldCache.get(world);
   if (names === undefined) {
-    names = new Set(getSimulator(world).metadataFields(1, 0).map((f) => f.name));
+    names = new Set(getWorld(world).metadataFields(1, 0).map((f) => f.name));
     fieldCache.set(world, names);
   }
   return names;

@@ -7,7 +7,7 @@
  */
 
 import type { ByteStore } from "../store/byte_store.ts";
-import { getSimulator } from "../simulators/registry.ts";
+import { getWorld } from "../simulators/registry.ts";
 import type { SampleResult } from "../simulators/types.ts";
 import { ChunkBuffer, type ChunkRecord, storeChunk } from "../zarr/chunk.ts";
 import { layoutArrays, type WorldLayout } from "../zarr/world_layout.ts";
@@ -90,7 +90,7 @@ export async function runChunkTask(
   settings: WorldSettings,
   task: ChunkTask,
 ): Promise<ChunkTaskResult> {
-  const world = getSimulator(settings.world);
+  const world = getWorld(settings.world);
   const specs = layoutArrays(layout);
   const times: StageTimes = { simulate: 0, pack: 0, encode: 0, hash: 0, write: 0 };
   let t = performance.now();

@@ -10,7 +10,7 @@
 
 import { ManifestGenerator } from "../manifest/manifest_generator.ts";
 import type { ManifestArrayInput } from "../manifest/mapping.ts";
-import { getSimulator } from "../simulators/registry.ts";
+import { getWorld } from "../simulators/registry.ts";
 import type { SplitInfo } from "../splits.ts";
 import type { ArraySpec } from "../zarr/array_spec.ts";
 import { chunkCount, sampleSize } from "../zarr/chunk.ts";
@@ -123,7 +123,7 @@ export function layoutEntries(layout: WorldLayout): LayoutEntry[] {
  * ```
  */
 export function worldConfig(settings: WorldSettings, run: ManifestRun): Record<string, unknown> {
-  const world = getSimulator(settings.world);
+  const world = getWorld(settings.world);
   return {
     world: settings.world,
     world_version: world.version,
@@ -192,7 +192,7 @@ export function assembleManifest(
   });
   for (const facts of worlds) {
     const s = facts.settings;
-    const world = getSimulator(s.world);
+    const world = getWorld(s.world);
     const arrays: Record<string, ManifestArrayInput> = {};
     const metadataArrays: Record<string, ManifestArrayInput> = {};
     for (const { spec, section, name } of layoutEntries(layoutForWorld(s))) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { getSimulator, isWorldId } from "../simulators/registry.ts";
+import { getWorld, isWorldId } from "../simulators/registry.ts";
 import { settingsFromConfig } from "./validate/recorded_settings.ts";
 import type { WorldId } from "../simulators/types.ts";
 import type { Manifest } from "../manifest/types.ts";
@@ -70,7 +70,7 @@ export function runConfig(
     zarr_format: first.zarrFormat,
     worlds: settings.map((s) => ({
       world: s.world,
-      world_version: getSimulator(s.world).version,
+      world_version: getWorld(s.world).version,
       chunk_samples: s.chunkSamples,
     })),
   };

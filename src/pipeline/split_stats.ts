@@ -8,7 +8,7 @@
  */
 
 import type { ByteStore } from "../store/byte_store.ts";
-import { getSimulator } from "../simulators/registry.ts";
+import { getWorld } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
 import { buildSplits, type SplitResult, type SplitStatsColumns, splitsToJson } from "../splits.ts";
 import { chunkCount, chunkRange } from "../zarr/chunk.ts";
@@ -43,7 +43,7 @@ export async function readSplitStats(
   store: ByteStore,
   layout: WorldLayout,
 ): Promise<SplitStatsColumns> {
-  const world = getSimulator(layout.worldId);
+  const world = getWorld(layout.worldId);
   const thetaSpec = layout.arrays.theta;
   const nParams = thetaSpec.shape[1];
   const scalarSpecs = Object.entries(layout.metadata).filter(([, spec]) => spec.shape.length === 1);
@@ -106,6 +106,6 @@ export function worldSplits(
   stats: SplitStatsColumns,
   splitSeed: number,
 ): { result: SplitResult; json: string } {
-  const result = buildSplits(stats, getSimulator(world).sliceRule, { seed: splitSeed });
+  const result = buildSplits(stats, getWorld(world).sliceRule, { seed: splitSeed });
   return { result, json: splitsToJson(result.indices) };
 }

@@ -12,7 +12,7 @@
 
 import type { ByteStore } from "../store/byte_store.ts";
 import { openLocation } from "./_open.ts";
-import { getSimulator, isWorldId } from "../simulators/registry.ts";
+import { getWorld, isWorldId } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
 import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
 import type { Manifest } from "../manifest/types.ts";
@@ -206,7 +206,7 @@ function resimulated(
   const { settings } = choice.recorded;
   const world = settings.world;
   const none = { samples: new Map(), count: 0 };
-  if (k <= 0 || manifest.simulators[world]?.version !== getSimulator(world).version) return none;
+  if (k <= 0 || manifest.simulators[world]?.version !== getWorld(world).version) return none;
   const indices = pickSamples(settings, k);
   try {
     const samples = resimulateSamples(choice.layout, settings, indices);

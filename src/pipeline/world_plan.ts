@@ -6,7 +6,7 @@
  * @module
  */
 
-import { getSimulator } from "../simulators/registry.ts";
+import { getWorld } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
 import { type WorldLayout, worldLayout, type WorldLayoutOptions } from "../zarr/world_layout.ts";
 
@@ -64,7 +64,7 @@ export function layoutForWorld(s: WorldSettings): WorldLayout {
  * ```
  */
 export function worldLayoutOptions(s: WorldSettings): WorldLayoutOptions & { nSamples: number } {
-  const w = getSimulator(s.world);
+  const w = getWorld(s.world);
   return {
     nSamples: s.nSamples,
     T: s.T,
@@ -113,7 +113,7 @@ export function resolveWorldSettings(
 ): WorldSettings {
   // A chunk never holds more samples than the world has: no buffers for samples that do not exist.
   if (chunkSamples !== undefined) return { ...s, chunkSamples: Math.min(chunkSamples, s.nSamples) };
-  const w = getSimulator(s.world);
+  const w = getWorld(s.world);
   const layout = worldLayout(s.world, {
     nSamples: s.nSamples,
     T: s.T,

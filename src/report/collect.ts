@@ -17,7 +17,7 @@ import type { Manifest, ManifestArray, ManifestSimulator } from "../manifest/typ
 import { validateManifest } from "../manifest/validate_manifest.ts";
 import { requireManifestBytes } from "../pipeline/dataset_manifest.ts";
 import { UsageError } from "../usage_error.ts";
-import { getSimulator, isWorldId } from "../simulators/registry.ts";
+import { getWorld, isWorldId } from "../simulators/registry.ts";
 import type { SliceRule } from "../simulators/types.ts";
 import { parseSplitsJson } from "../splits.ts";
 import type { ByteStore } from "../store/byte_store.ts";
@@ -565,7 +565,7 @@ function splitPoints(
   splitOf: (i: number) => string,
 ): SplitPoints | { unavailable: string } {
   if (!isWorldId(id)) return { unavailable: `unknown world "${id}": no split statistics` };
-  const world = getSimulator(id);
+  const world = getWorld(id);
   const [count, nParams] = theta.shape;
   const out: SplitPoints = { slice: [], persistence: [], volatility: [], split: [] };
   try {

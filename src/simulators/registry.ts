@@ -64,14 +64,14 @@ export function isWorldId(id: string): id is WorldId {
  *
  * @example Simulate one sample
  * ```ts
- * import { getSimulator } from "./registry.ts";
+ * import { getWorld } from "./registry.ts";
  * import assert from "node:assert/strict";
- * const nk = getSimulator("nk");
+ * const nk = getWorld("nk");
  * const s = nk.generateSample(42, 20, 8);
  * assert.equal(s.trajectories.length, 20 * 3);
  * ```
  */
-export function getSimulator(id: string): WorldAdapter {
+export function getWorld(id: string): WorldAdapter {
   if (!isWorldId(id)) {
     throw new RangeError(`Unknown world "${id}": choose one of ${WORLD_IDS.join(", ")}`);
   }

@@ -8,7 +8,7 @@
  */
 
 import type { ByteStore } from "../../store/byte_store.ts";
-import { getSimulator } from "../../simulators/registry.ts";
+import { getWorld } from "../../simulators/registry.ts";
 import type { WorldId } from "../../simulators/types.ts";
 import type { ArraySpec } from "../../zarr/array_spec.ts";
 import { chunkCount, chunkKey, chunkRange, decodeChunk, sampleSize } from "../../zarr/chunk.ts";
@@ -85,7 +85,7 @@ function checkThetaBounds(
   problems: Problems,
   world: string,
 ): void {
-  const params = getSimulator(world as WorldId).params;
+  const params = getWorld(world as WorldId).params;
   problems.ran("theta-bounds");
   const per = sampleSize(at.spec);
   for (let j = 0; j < at.count * per; j++) {

@@ -8,7 +8,7 @@
  */
 
 import { keyedStream } from "../../numeric/rng.ts";
-import { getSimulator } from "../../simulators/registry.ts";
+import { getWorld } from "../../simulators/registry.ts";
 import type { ArraySpec } from "../../zarr/array_spec.ts";
 import { sampleSize } from "../../zarr/chunk.ts";
 import { dataTypeInfo, type NumericArray } from "../../zarr/data_type.ts";
@@ -71,7 +71,7 @@ export function resimulateSamples(
   settings: WorldSettings,
   indices: readonly number[],
 ): ResimulatedSamples {
-  const adapter = getSimulator(settings.world);
+  const adapter = getWorld(settings.world);
   const out: ResimulatedSamples = new Map();
   for (const index of indices) {
     const sample = adapter.generateSample(settings.seed + index, settings.T, settings.H);

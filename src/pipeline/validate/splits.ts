@@ -9,7 +9,7 @@
  */
 
 import type { ByteStore } from "../../store/byte_store.ts";
-import { getSimulator } from "../../simulators/registry.ts";
+import { getWorld } from "../../simulators/registry.ts";
 import type { WorldId } from "../../simulators/types.ts";
 import { checkSplits, parseSplitsJson, type SplitInfo, type SplitResult } from "../../splits.ts";
 import type { WorldLayout } from "../../zarr/world_layout.ts";
@@ -105,7 +105,7 @@ export async function checkWorldSplits(
   }
   const expectation = {
     stats,
-    sliceRule: getSimulator(world).sliceRule,
+    sliceRule: getWorld(world).sliceRule,
     info: rebuilt.result.info,
     n: layout.nSamples,
   };
