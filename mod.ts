@@ -47,8 +47,8 @@ export type { StoreErrorCode } from "./src/store/store_error.ts";
 export type { ArraySpec, GroupSpec } from "./src/zarr/array_spec.ts";
 export type { BloscCname, BloscConfig, BloscShuffle } from "./src/zarr/blosc.ts";
 export type { DataType, NumericArray } from "./src/zarr/data_type.ts";
-export { defaultChunkSamples, worldLayout } from "./src/zarr/world_layout.ts";
-export type { MainArrayName, WorldLayout, WorldLayoutOptions } from "./src/zarr/world_layout.ts";
+export { defaultChunkSamples, worldLayout } from "./src/dataset/world_layout.ts";
+export type { MainArrayName, WorldLayout, WorldLayoutOptions } from "./src/dataset/world_layout.ts";
 
 // Simulators
 export { getWorld, isWorldId, listWorlds } from "./src/simulators/registry.ts";

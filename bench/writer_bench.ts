@@ -21,7 +21,7 @@ import { LocalStore } from "../src/store/local_store.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import type { ByteStore } from "../src/store/byte_store.ts";
 import { ChunkBuffer, chunkCount, chunkRange, chunkStoreKey } from "../src/zarr/chunk.ts";
-import { layoutArrays, MAIN_ARRAYS, worldLayout } from "../src/zarr/world_layout.ts";
+import { layoutArrays, MAIN_ARRAYS, worldLayout } from "../src/dataset/world_layout.ts";
 
 /** Options of {@link runWriterBench}. */
 export interface WriterBenchOptions {

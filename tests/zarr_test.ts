@@ -23,7 +23,7 @@ import {
   layoutArrays,
   worldLayout,
   writeLayoutMetadata,
-} from "../src/zarr/world_layout.ts";
+} from "../src/dataset/world_layout.ts";
 import type { MetaFieldSpec } from "../src/simulators/types.ts";
 import { zarrita } from "./_deps.ts";
 

@@ -27,7 +27,7 @@ import {
   type WorldLayout,
   worldLayout,
   writeLayoutMetadata,
-} from "../zarr/world_layout.ts";
+} from "./world_layout.ts";
 
 /** Options of {@link DatasetWriter.create}. */
 export interface DatasetWriterOptions {

@@ -21,7 +21,7 @@ import {
   layoutMetadataDocuments,
   MAIN_ARRAYS,
   type WorldLayout,
-} from "../zarr/world_layout.ts";
+} from "./world_layout.ts";
 
 /** The dataset's manifest, written last. */
 export const MANIFEST_KEY = "manifest.json";

@@ -13,7 +13,7 @@ import type { ArraySpec } from "../zarr/array_spec.ts";
 import type { DataType, NumericArray } from "../zarr/data_type.ts";
 import { readArraySpec, readGroupSpec } from "../zarr/metadata.ts";
 import { readSamples, resolveSelection } from "../zarr/read_samples.ts";
-import { MAIN_ARRAYS } from "../zarr/world_layout.ts";
+import { MAIN_ARRAYS } from "./world_layout.ts";
 
 /** One world of a dataset. */
 export interface WorldInfo {

@@ -305,4 +305,4 @@ export const RNG_NORMAL: string =
   "normal: Marsaglia polar method on 32-bit uniforms u, v = x / 2^31 - 1, pairs (u, then v)";
 
 export { CANONICAL_OBSERVABLES } from "../simulators/types.ts";
-export { MAIN_DIMENSIONS } from "../zarr/world_layout.ts";
+export { MAIN_DIMENSIONS } from "../dataset/world_layout.ts";

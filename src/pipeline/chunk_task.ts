@@ -10,7 +10,7 @@ import type { ByteStore } from "../store/byte_store.ts";
 import { getWorld } from "../simulators/registry.ts";
 import type { SampleResult } from "../simulators/types.ts";
 import { ChunkBuffer, type ChunkRecord, storeChunk } from "../zarr/chunk.ts";
-import { layoutArrays, type WorldLayout } from "../zarr/world_layout.ts";
+import { layoutArrays, type WorldLayout } from "../dataset/world_layout.ts";
 import type { ArraySpec } from "../zarr/array_spec.ts";
 import type { ChunkTask } from "./plan.ts";
 import type { WorldSettings } from "./world_plan.ts";

@@ -10,7 +10,7 @@ import type { ByteStore } from "../store/byte_store.ts";
 import type { WorldId } from "../simulators/types.ts";
 import { isOurKey, MANIFEST_KEY, splitsKey } from "../dataset/keys.ts";
 import { chunkCount, chunkTotals, sampleChunkCount } from "../zarr/chunk.ts";
-import { layoutArrays, type WorldLayout } from "../zarr/world_layout.ts";
+import { layoutArrays, type WorldLayout } from "../dataset/world_layout.ts";
 import { UsageError } from "../usage_error.ts";
 import { openLocation } from "./_open.ts";
 import type { GenerateConfig } from "./config.ts";

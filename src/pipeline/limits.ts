@@ -7,7 +7,7 @@
  */
 
 import { UsageError } from "../usage_error.ts";
-import { layoutArrays, type WorldLayout } from "../zarr/world_layout.ts";
+import { layoutArrays, type WorldLayout } from "../dataset/world_layout.ts";
 import { dataTypeInfo } from "../zarr/data_type.ts";
 import type { ArraySpec } from "../zarr/array_spec.ts";
 
@@ -41,7 +41,7 @@ function sampleBytes(spec: ArraySpec): number {
  * @example An nk chunk of 436 samples at T = 200, H = 40 needs a few MiB
  * ```ts
  * import { taskMemoryBytes } from "./limits.ts";
- * import { worldLayout } from "../zarr/world_layout.ts";
+ * import { worldLayout } from "../dataset/world_layout.ts";
  * import assert from "node:assert/strict";
  * const layout = worldLayout("nk", { nSamples: 1000, T: 200, H: 40, nShocks: 3, nParams: 12 });
  * const bytes = taskMemoryBytes(layout);
@@ -74,7 +74,7 @@ function gib(bytes: number): string {
  * @example A 720 MB trajectories chunk is refused up front
  * ```ts
  * import { checkResourceLimits } from "./limits.ts";
- * import { worldLayout } from "../zarr/world_layout.ts";
+ * import { worldLayout } from "../dataset/world_layout.ts";
  * import assert from "node:assert/strict";
  * const layout = worldLayout("rbc", { nSamples: 600, T: 100000, H: 0, nShocks: 2, nParams: 9, chunkSamples: 600 });
  * assert.throws(() => checkResourceLimits([layout], 1, undefined), /--chunk-samples 447/);

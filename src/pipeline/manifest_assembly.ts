@@ -15,7 +15,7 @@ import type { SplitInfo } from "../splits.ts";
 import type { ArraySpec } from "../zarr/array_spec.ts";
 import { chunkCount, sampleSize } from "../zarr/chunk.ts";
 import { dataTypeInfo } from "../zarr/data_type.ts";
-import type { WorldLayout } from "../zarr/world_layout.ts";
+import type { WorldLayout } from "../dataset/world_layout.ts";
 import { layoutForWorld, type WorldSettings } from "./world_plan.ts";
 
 /** The run-level settings recorded in the manifest. */

@@ -13,7 +13,7 @@ import type { WorldId } from "../simulators/types.ts";
 import { buildSplits, type SplitResult, type SplitStatsColumns, splitsToJson } from "../splits.ts";
 import { chunkCount, chunkRange } from "../zarr/chunk.ts";
 import { readSamples } from "../zarr/read_samples.ts";
-import type { WorldLayout } from "../zarr/world_layout.ts";
+import type { WorldLayout } from "../dataset/world_layout.ts";
 
 /**
  * Read the split statistics of every sample of a world.

@@ -19,7 +19,11 @@ import type { Manifest } from "../manifest/types.ts";
 import { validateManifest } from "../manifest/validate_manifest.ts";
 import { chunkCount } from "../zarr/chunk.ts";
 import { groupMetadataDocuments } from "../zarr/metadata.ts";
-import { layoutArrays, layoutMetadataDocuments, type WorldLayout } from "../zarr/world_layout.ts";
+import {
+  layoutArrays,
+  layoutMetadataDocuments,
+  type WorldLayout,
+} from "../dataset/world_layout.ts";
 import { UsageError } from "./config.ts";
 import { requireManifestBytes } from "./dataset_manifest.ts";
 import { datasetKeys } from "../dataset/keys.ts";

@@ -14,7 +14,7 @@
 
 import { openStore } from "../store/open_store.ts";
 import type { ByteStore } from "../store/byte_store.ts";
-import type { WorldLayout } from "../zarr/world_layout.ts";
+import type { WorldLayout } from "../dataset/world_layout.ts";
 import { runChunkTask } from "./chunk_task.ts";
 import type { ChunkTask } from "./plan.ts";
 import { layoutForWorld, type WorldSettings } from "./world_plan.ts";

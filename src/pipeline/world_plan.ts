@@ -8,7 +8,7 @@
 
 import { getWorld } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
-import { type WorldLayout, worldLayout, type WorldLayoutOptions } from "../zarr/world_layout.ts";
+import { type WorldLayout, worldLayout, type WorldLayoutOptions } from "../dataset/world_layout.ts";
 
 /** Everything that determines the bytes written for one world. */
 export interface WorldSettings {

@@ -15,7 +15,7 @@ import { chunkCount, chunkKey, chunkRange, decodeChunk, sampleSize } from "../..
 import { dataTypeInfo, type NumericArray } from "../../zarr/data_type.ts";
 import { sha256Hex } from "../../zarr/digest.ts";
 import { joinKey } from "../../zarr/metadata.ts";
-import { layoutArrays, type WorldLayout } from "../../zarr/world_layout.ts";
+import { layoutArrays, type WorldLayout } from "../../dataset/world_layout.ts";
 import type { ArrayFacts } from "../manifest_assembly.ts";
 import type { Problems } from "./problems.ts";
 import { differingSamples, type ResimulatedSamples } from "./resimulate.ts";

@@ -11,7 +11,7 @@ import { MANIFEST_KEY } from "../../manifest/manifest_io.ts";
 import { splitInfoFromManifest } from "../../manifest/mapping.ts";
 import type { Manifest } from "../../manifest/types.ts";
 import type { SplitInfo } from "../../splits.ts";
-import type { WorldLayout } from "../../zarr/world_layout.ts";
+import type { WorldLayout } from "../../dataset/world_layout.ts";
 import { type ArrayFacts, layoutEntries } from "../manifest_assembly.ts";
 import { describeDifference, jsonDifferences } from "./json_diff.ts";
 import type { DocumentProblem } from "./zarr_documents.ts";

@@ -12,7 +12,7 @@ import { getWorld } from "../../simulators/registry.ts";
 import type { ArraySpec } from "../../zarr/array_spec.ts";
 import { sampleSize } from "../../zarr/chunk.ts";
 import { dataTypeInfo, type NumericArray } from "../../zarr/data_type.ts";
-import type { WorldLayout } from "../../zarr/world_layout.ts";
+import type { WorldLayout } from "../../dataset/world_layout.ts";
 import { sampleValues } from "../chunk_task.ts";
 import type { WorldSettings } from "../world_plan.ts";
 

@@ -12,7 +12,7 @@ import type { ByteStore } from "../../store/byte_store.ts";
 import { getWorld } from "../../simulators/registry.ts";
 import type { WorldId } from "../../simulators/types.ts";
 import { checkSplits, parseSplitsJson, type SplitInfo, type SplitResult } from "../../splits.ts";
-import type { WorldLayout } from "../../zarr/world_layout.ts";
+import type { WorldLayout } from "../../dataset/world_layout.ts";
 import { splitsKey } from "../../dataset/keys.ts";
 import { readSplitStats, worldSplits } from "../split_stats.ts";
 import { pointerToken } from "./json_diff.ts";

@@ -18,14 +18,19 @@
 
 import { CANONICAL_OBSERVABLES, type MetaFieldSpec } from "../simulators/types.ts";
 import type { ByteStore } from "../store/byte_store.ts";
-import { type ArraySpec, arraySpec, DEFAULT_ZARR_FORMAT, type GroupSpec } from "./array_spec.ts";
-import { dataTypeInfo } from "./data_type.ts";
+import {
+  type ArraySpec,
+  arraySpec,
+  DEFAULT_ZARR_FORMAT,
+  type GroupSpec,
+} from "../zarr/array_spec.ts";
+import { dataTypeInfo } from "../zarr/data_type.ts";
 import {
   arrayMetadataDocuments,
   groupMetadataDocuments,
   readGroupSpec,
   writeGroupMetadata,
-} from "./metadata.ts";
+} from "../zarr/metadata.ts";
 
 /** The four arrays every world has. */
 export type MainArrayName = "trajectories" | "irfs" | "shocks" | "theta";
