@@ -42,6 +42,7 @@ export type {
 export { LocalStore } from "./src/store/local_store.ts";
 export { MemoryStore } from "./src/store/memory_store.ts";
 export { openStore } from "./src/store/open_store.ts";
+export type { StoreLocation } from "./src/store/location.ts";
 export { StoreError } from "./src/store/store_error.ts";
 export type { StoreErrorCode } from "./src/store/store_error.ts";
 export type { ArraySpec, GroupSpec } from "./src/zarr/array_spec.ts";

@@ -216,7 +216,7 @@ export async function runWriterBench(options: WriterBenchOptions = {}): Promise<
 
   async function writeAll(store: ByteStore, batch: boolean): Promise<void> {
     const writer = await DatasetWriter.create({
-      store,
+      location: store,
       worldId: "bench",
       nSamples,
       T,

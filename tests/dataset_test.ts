@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { DatasetWriter, type SampleArrays } from "../src/dataset/dataset_writer.ts";
+import {
+  DatasetWriter,
+  type DatasetWriterOptions,
+  type SampleArrays,
+} from "../src/dataset/dataset_writer.ts";
 import { loadDataset, openDataset } from "../src/dataset/reader.ts";
 import { Xoshiro128 } from "../src/numeric/rng.ts";
 import type { MetaFieldSpec } from "../src/simulators/types.ts";
@@ -63,7 +67,7 @@ async function writeWorld(
   },
 ): Promise<Awaited<ReturnType<DatasetWriter["finalize"]>>> {
   const writer = await DatasetWriter.create({
-    store,
+    location: store,
     worldId: options.worldId ?? "nk",
     nSamples: options.n,
     ...DIMS,
@@ -158,7 +162,7 @@ Deno.test("the stored bytes do not depend on the write order or writeSample vs w
   });
   const batchStore = new MemoryStore();
   const writer = await DatasetWriter.create({
-    store: batchStore,
+    location: batchStore,
     worldId: "nk",
     nSamples: n,
     ...DIMS,
@@ -254,7 +258,7 @@ Deno.test("a chunk is stored as soon as its last sample arrives; in-order memory
     list: (p) => inner.list(p),
   };
   const writer = await DatasetWriter.create({
-    store,
+    location: store,
     worldId: "nk",
     nSamples: 10,
     ...DIMS,
@@ -273,7 +277,7 @@ Deno.test("a chunk is stored as soon as its last sample arrives; in-order memory
   assert.ok(!sets.some((k) => k.includes("/c/0/")), "chunk 0 is incomplete");
 
   const big = await DatasetWriter.create({
-    store: new MemoryStore(),
+    location: new MemoryStore(),
     worldId: "nk",
     nSamples: 200,
     ...DIMS,
@@ -292,7 +296,7 @@ Deno.test("a chunk is stored as soon as its last sample arrives; in-order memory
 
 Deno.test("finalize() names the arrays and the samples never written", async () => {
   const writer = await DatasetWriter.create({
-    store: new MemoryStore(),
+    location: new MemoryStore(),
     worldId: "nk",
     nSamples: 12,
     ...DIMS,
@@ -317,7 +321,7 @@ Deno.test("finalize() names the arrays and the samples never written", async () 
 
 Deno.test("writeSample() errors name the array and the sample index", async () => {
   const writer = await DatasetWriter.create({
-    store: new MemoryStore(),
+    location: new MemoryStore(),
     worldId: "nk",
     nSamples: 4,
     ...DIMS,
@@ -399,15 +403,17 @@ Deno.test("DatasetWriter.create() refuses an existing world unless overwrite, wh
     order: Array.from({ length: 12 }, (_, i) => i),
   });
   await assert.rejects(
-    DatasetWriter.create({ store, worldId: "nk", nSamples: 4, ...DIMS }),
+    DatasetWriter.create({ location: store, worldId: "nk", nSamples: 4, ...DIMS }),
     (e: unknown) =>
       e instanceof StoreError && e.code === "EXISTS" && e.message.includes("overwrite: true"),
   );
   await writeWorld(store, { n: 4, chunkSamples: 4, zarrFormat: 3, order: [0, 1, 2, 3] });
   assert.deepEqual(await store.list("nk/theta.zarr/c/"), ["nk/theta.zarr/c/0/0"]);
   await assert.rejects(
-    DatasetWriter.create({ worldId: "nk", nSamples: 4, ...DIMS }),
-    /exactly one of store and outputDir/,
+    DatasetWriter.create(
+      { worldId: "nk", nSamples: 4, ...DIMS } as unknown as DatasetWriterOptions,
+    ),
+    /no location/,
   );
 });
 
@@ -417,7 +423,7 @@ Deno.test("DatasetWriter.create() on a LocalStore removes temporary files of int
     await Deno.mkdir(`${dir}/nk/theta.zarr/c/0`, { recursive: true });
     await Deno.writeFile(`${dir}/nk/theta.zarr/c/0/.0.0123456789abcdef.tmp`, new Uint8Array(3));
     const writer = await DatasetWriter.create({
-      outputDir: dir,
+      location: dir,
       worldId: "nk",
       nSamples: 2,
       ...DIMS,
@@ -438,7 +444,7 @@ Deno.test("openDataset() and loadDataset() work on a folder with two worlds (v3 
   const dir = await Deno.makeTempDir({ prefix: "ume-dataset-test-" });
   try {
     const writer = await DatasetWriter.create({
-      outputDir: dir,
+      location: dir,
       worldId: "lss",
       nSamples: 9,
       ...DIMS,
@@ -572,7 +578,7 @@ Deno.test("DatasetWriter reports store failures and stops", async () => {
     list: (p) => inner.list(p),
   };
   const writer = await DatasetWriter.create({
-    store,
+    location: store,
     worldId: "nk",
     nSamples: 8,
     ...DIMS,

@@ -105,7 +105,7 @@ Deno.test({
       const n = 29;
       const dims = { T: 9, H: 4, nShocks: 3, nParams: 5, nObs: 3 };
       const writer = await DatasetWriter.create({
-        outputDir: root,
+        location: root,
         worldId: "nk",
         nSamples: n,
         ...dims,

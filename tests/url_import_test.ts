@@ -38,7 +38,7 @@ const SCRIPT = (base: string): string => `
 import { DatasetWriter, loadDataset, openDataset } from "${base}/mod.ts";
 const root = Deno.args[0];
 const writer = await DatasetWriter.create({
-  outputDir: root, worldId: "nk", nSamples: 5, T: 4, H: 2, nParams: 2, nShocks: 1, chunkSamples: 2,
+  location: root, worldId: "nk", nSamples: 5, T: 4, H: 2, nParams: 2, nShocks: 1, chunkSamples: 2,
   metadataFields: [{ name: "flag", dtype: "uint8", shape: [], dims: [], description: "a flag" }],
 });
 for (const i of [4, 0, 3, 1, 2]) {

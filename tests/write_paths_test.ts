@@ -33,7 +33,7 @@ for (const zarrFormat of [3, 2] as const) {
     for (const world of listWorlds()) {
       const viaWriter = new MemoryStore();
       const writer = await DatasetWriter.create({
-        store: viaWriter,
+        location: viaWriter,
         worldId: world,
         ...worldLayoutOptions({ world, ...settings }),
       });

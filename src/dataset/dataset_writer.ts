@@ -9,7 +9,7 @@ import type { MetaFieldSpec } from "../simulators/types.ts";
 import type { ByteStore } from "../store/byte_store.ts";
 import { deleteKeys } from "../store/byte_store.ts";
 import { isWorldKey } from "./keys.ts";
-import { openStore } from "../store/open_store.ts";
+import { openLocationStore, type StoreLocation } from "../store/location.ts";
 import { StoreError } from "../store/store_error.ts";
 import type { ArraySpec } from "../zarr/array_spec.ts";
 import {
@@ -31,10 +31,11 @@ import {
 
 /** Options of {@link DatasetWriter.create}. */
 export interface DatasetWriterOptions {
-  /** The store to write to. Give exactly one of `store` and `outputDir`. */
-  store?: ByteStore;
-  /** A folder path or store URL (see `openStore`), opened and closed by the writer. */
-  outputDir?: string;
+  /**
+   * Where to write: a folder path or store URL (opened here, and closed by
+   * `finalize`), or an open store.
+   */
+  location: StoreLocation;
   /** The world id: the top-level folder of the world's arrays. */
   worldId: string;
   /** Number of samples (indices `0 .. nSamples - 1`). */
@@ -183,7 +184,7 @@ function formatIndices(indices: number[], limit = 20): string {
  * import { MemoryStore } from "../store/memory_store.ts";
  * import assert from "node:assert/strict";
  * const writer = await DatasetWriter.create({
- *   store: new MemoryStore(), worldId: "nk", nSamples: 3, T: 4, H: 2, nParams: 2, nShocks: 1,
+ *   location: new MemoryStore(), worldId: "nk", nSamples: 3, T: 4, H: 2, nParams: 2, nShocks: 1,
  * });
  * for (const i of [2, 0, 1]) {
  *   await writer.writeSample(i, {
@@ -241,8 +242,8 @@ export class DatasetWriter {
    * @returns The writer.
    */
   static async create(options: DatasetWriterOptions): Promise<DatasetWriter> {
-    if ((options.store === undefined) === (options.outputDir === undefined)) {
-      throw new TypeError("Cannot create a DatasetWriter: give exactly one of store and outputDir");
+    if (options.location === undefined) {
+      throw new TypeError("Cannot create a DatasetWriter: no location (a path, URL or store)");
     }
     const maxPending = options.maxPendingChunks ?? 4;
     if (!Number.isSafeInteger(maxPending) || maxPending < 1) {
@@ -261,7 +262,7 @@ export class DatasetWriter {
       attributes: options.attributes,
       labels: options.labels,
     });
-    const store = options.store ?? await openStore(options.outputDir!);
+    const { store, opened } = await openLocationStore(options.location);
     const prefix = `${layout.worldId}/`;
     const existing = await store.list(prefix);
     if (existing.length > 0) {
@@ -287,7 +288,7 @@ export class DatasetWriter {
     // Temporary files of writes a killed process left in this world's folder.
     await store.removeTempFiles?.((key) => key.startsWith(prefix));
     await writeLayoutMetadata(store, layout);
-    return new DatasetWriter(store, options.store === undefined, layout, maxPending);
+    return new DatasetWriter(store, opened, layout, maxPending);
   }
 
   /** The layout: every array spec and the samples per chunk. */

@@ -114,7 +114,7 @@ const METADATA_KEY = /^(.*)\/(zarr\.json|\.zarray|\.zgroup)$/;
  * import { MemoryStore } from "../store/memory_store.ts";
  * import assert from "node:assert/strict";
  * const store = new MemoryStore();
- * await DatasetWriter.create({ store, worldId: "var", nSamples: 4, T: 5, H: 2, nParams: 3, nShocks: 3 });
+ * await DatasetWriter.create({ location: store, worldId: "var", nSamples: 4, T: 5, H: 2, nParams: 3, nShocks: 3 });
  * const info = await openDataset(store);
  * assert.deepEqual(Object.keys(info.worlds), ["var"]);
  * assert.deepEqual(info.worlds.var.arrays.shocks.shape, [4, 5, 3]);
@@ -177,7 +177,7 @@ export function openDataset(storeOrPath: ByteStore | string): Promise<DatasetInf
  * import { MemoryStore } from "../store/memory_store.ts";
  * import assert from "node:assert/strict";
  * const store = new MemoryStore();
- * const writer = await DatasetWriter.create({ store, worldId: "rbc", nSamples: 3, T: 2, H: 1, nParams: 1, nShocks: 1 });
+ * const writer = await DatasetWriter.create({ location: store, worldId: "rbc", nSamples: 3, T: 2, H: 1, nParams: 1, nShocks: 1 });
  * await writer.writeBatch(0, {
  *   theta: [10, 11, 12], trajectories: new Float64Array(18), irfs: new Float64Array(18), shocks: new Float64Array(6),
  * });

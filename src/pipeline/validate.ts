@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { StoreLocation } from "../store/location.ts";
 import type { ByteStore } from "../store/byte_store.ts";
 import { openLocation } from "./_open.ts";
 import { getWorld, isWorldId } from "../simulators/registry.ts";
@@ -306,7 +307,7 @@ async function checkWorld(
  *
  * Needs read access (network and `AWS_*` env access for S3).
  *
- * @param storeOrPath The dataset (store, path or `s3://` URL).
+ * @param location The dataset (store, path or `s3://` URL).
  * @param options Worlds, re-simulation count, progress, concurrency.
  * @returns The report; `ok` is true only if every check passed.
  * @throws {UsageError} For an unknown world in `options.worlds`, an unreadable location, or a
@@ -329,11 +330,11 @@ async function checkWorld(
  * ```
  */
 export async function validateDataset(
-  storeOrPath: ByteStore | string,
+  location: StoreLocation,
   options: ValidateOptions = {},
 ): Promise<ValidationReport> {
   const t0 = performance.now();
-  const store = typeof storeOrPath === "string" ? await openLocation(storeOrPath) : storeOrPath;
+  const store = typeof location === "string" ? await openLocation(location) : location;
   const problems = new Problems();
   const counters: Counters = { chunks: 0, bytes: 0, resimulated: 0, done: 0, total: 0 };
   const report = (worlds: string[]): ValidationReport => ({

@@ -5,8 +5,7 @@
  * @module
  */
 
-import type { ByteStore } from "../store/byte_store.ts";
-import { openStore } from "../store/open_store.ts";
+import { type StoreLocation, withLocation } from "../store/location.ts";
 import { type CollectOptions, collectReport, type ReportData } from "./collect.ts";
 import { renderReportHtml } from "./html.ts";
 
@@ -24,7 +23,7 @@ export interface BuiltReport {
  * Needs read permission for a local dataset; network and `AWS_*` env
  * permissions for `s3://` URLs.
  *
- * @param storeOrPath A store, or a path / URL for `openStore` (opened and closed here).
+ * @param location The dataset: a path or URL (opened and closed here), or an open store.
  * @param options Sample limit, sample paths, worlds (see {@link CollectOptions}).
  * @returns The HTML page and the data it shows.
  * @throws {UsageError} If there is no valid `manifest.json`, or a requested world is not in it.
@@ -45,18 +44,11 @@ export interface BuiltReport {
  * ```
  */
 export async function buildReport(
-  storeOrPath: ByteStore | string,
+  location: StoreLocation,
   options: CollectOptions = {},
 ): Promise<BuiltReport> {
-  if (typeof storeOrPath !== "string") {
-    const data = await collectReport(storeOrPath, options);
-    return { html: renderReportHtml(data), data };
-  }
-  const store = await openStore(storeOrPath);
-  try {
+  return await withLocation(location, async (store) => {
     const data = await collectReport(store, options);
     return { html: renderReportHtml(data), data };
-  } finally {
-    await store.close?.();
-  }
+  });
 }
