@@ -11,12 +11,15 @@
  * example `git worktree add /tmp/old13 8685c63`): its `loadDataset` runs in
  * the same process, interleaved with this one's (which goes first alternates
  * from round to round), on the same indices, and the two results must be
- * equal value for value. One warm-up round is not counted.
+ * equal value for value. One warm-up round is not counted. CPU time (user +
+ * system, whole process) is reported next to wall time: on a busy machine it
+ * says more than wall time about the reader's own work.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadDataset } from "../src/dataset/reader.ts";
@@ -52,6 +55,10 @@ export interface ReaderBenchRow {
   runsMs: number[];
   /** Median of `runsMs`. */
   medianMs: number;
+  /** CPU milliseconds (user + system, whole process) of each counted run. */
+  cpuMs: number[];
+  /** Median of `cpuMs`. */
+  medianCpuMs: number;
   /** Raw bytes loaded per run (every array's values). */
   bytes: number;
 }
@@ -117,16 +124,22 @@ export async function runReaderBench(options: ReaderBenchOptions): Promise<Reade
     metadata: false,
   })).nSamples;
   const times = new Map(readers.map(([name]) => [name, [] as number[]]));
+  const cpu = new Map(readers.map(([name]) => [name, [] as number[]]));
   let bytes = 0;
   for (let round = 0; round <= runs; round++) {
     const indices = randomIndices(nSamples, Math.min(samples, nSamples), seed + round);
     const order = round % 2 === 0 ? readers : [...readers].reverse();
     const results = new Map<string, LoadedWorld>();
     for (const [name, load] of order) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const loaded = await load(options.path, options.world, { indices });
       const ms = performance.now() - t0;
-      if (round > 0) times.get(name)!.push(ms);
+      const c1 = process.cpuUsage(c0);
+      if (round > 0) {
+        times.get(name)!.push(ms);
+        cpu.get(name)!.push((c1.user + c1.system) / 1000);
+      }
       results.set(name, loaded);
     }
     const mine = results.get("this")!;
@@ -138,7 +151,8 @@ export async function runReaderBench(options: ReaderBenchOptions): Promise<Reade
   }
   return readers.map(([name]) => {
     const runsMs = times.get(name)!;
-    return { name, runsMs, medianMs: median(runsMs), bytes };
+    const cpuMs = cpu.get(name)!;
+    return { name, runsMs, medianMs: median(runsMs), cpuMs, medianCpuMs: median(cpuMs), bytes };
   });
 }
 
@@ -150,9 +164,11 @@ export async function runReaderBench(options: ReaderBenchOptions): Promise<Reade
  */
 export function formatReaderBench(rows: readonly ReaderBenchRow[]): string {
   return rows.map((r) =>
-    `${r.name.padEnd(10)} median ${r.medianMs.toFixed(1).padStart(7)} ms  (runs: ${
-      r.runsMs.map((t) => t.toFixed(0)).join(", ")
-    }; ${(r.bytes / 1e6).toFixed(1)} MB raw per run)`
+    `${r.name.padEnd(10)} median ${r.medianMs.toFixed(1).padStart(7)} ms wall, ${
+      r.medianCpuMs.toFixed(1).padStart(7)
+    } ms CPU  (wall runs: ${r.runsMs.map((t) => t.toFixed(0)).join(", ")}; ${
+      (r.bytes / 1e6).toFixed(1)
+    } MB raw per run)`
   ).join("\n");
 }
 
@@ -197,7 +213,11 @@ if (import.meta.main) {
     );
     console.log(formatReaderBench(rows));
     if (rows.length > 1) {
-      console.log(`this / baseline (medians): ${(rows[0].medianMs / rows[1].medianMs).toFixed(2)}`);
+      console.log(
+        `this / baseline (medians): wall ${(rows[0].medianMs / rows[1].medianMs).toFixed(2)}, CPU ${
+          (rows[0].medianCpuMs / rows[1].medianCpuMs).toFixed(2)
+        }`,
+      );
     }
   } finally {
     if (temp !== undefined) await Deno.remove(temp, { recursive: true });
