@@ -1,7 +1,9 @@
 /**
  * Read datasets: list the worlds and arrays of a store (`openDataset`) and
  * load selected samples of a world as typed arrays (`loadDataset`). Works for
- * Zarr v3 and v2 by reading their metadata.
+ * Zarr v3 and v2: the metadata is parsed here into array specs (which carry
+ * the codec and key separator zarrita does not expose), and the chunks are
+ * read and decoded by zarrita (`readSamples`).
  *
  * @module
  */
@@ -12,7 +14,7 @@ import { StoreError } from "../store/store_error.ts";
 import type { ArraySpec } from "../zarr/array_spec.ts";
 import type { DataType, NumericArray } from "../zarr/data_type.ts";
 import { readArraySpec, readGroupSpec } from "../zarr/metadata.ts";
-import { readSamples, resolveSelection } from "../zarr/read_samples.ts";
+import { readSamples, resolveSelection } from "./read_samples.ts";
 import { MAIN_ARRAYS } from "./world_layout.ts";
 
 /** One world of a dataset. */
@@ -163,7 +165,8 @@ export function openDataset(storeOrPath: ByteStore | string): Promise<DatasetInf
 /**
  * Load selected samples of one world as typed arrays, reading only the
  * chunks that hold them. A missing chunk is an error (StoreError
- * `NOT_FOUND`), never silently filled.
+ * `NOT_FOUND`), never silently filled; a chunk that does not decode is
+ * StoreError `CORRUPT`; both name the chunk's key.
  *
  * @param storeOrPath A store, or a path / URL for `openStore`.
  * @param world The world id.

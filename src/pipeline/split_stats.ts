@@ -12,7 +12,7 @@ import { getWorld } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
 import { buildSplits, type SplitResult, type SplitStatsColumns, splitsToJson } from "../splits.ts";
 import { chunkCount, chunkRange } from "../zarr/chunk.ts";
-import { readSamples } from "../zarr/read_samples.ts";
+import { readSamples } from "../dataset/read_samples.ts";
 import type { WorldLayout } from "../dataset/world_layout.ts";
 
 /**

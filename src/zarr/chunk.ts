@@ -1,11 +1,13 @@
 /**
  * Chunks of arrays chunked along the sample axis: keys, sample ranges,
  * packing samples into a full chunk buffer, encoding, digests, storing and
- * reading back.
+ * decoding.
  *
  * A chunk is always encoded once, from a full in-memory buffer at the full
  * chunk shape (the last chunk is padded with the fill value, as Zarr v2 and
- * v3 store edge chunks): never read-modify-write.
+ * v3 store edge chunks): never read-modify-write. Readers of samples go
+ * through zarrita (`src/dataset/read_samples.ts`); `decodeChunk` decodes
+ * bytes already in hand (validate hashes them first).
  *
  * @module
  */
@@ -297,7 +299,7 @@ export function chunkStoreKey(spec: ArraySpec, chunkIndex: number): string {
  * @example Pack, store and read back one chunk
  * ```ts
  * import { arraySpec } from "./array_spec.ts";
- * import { ChunkBuffer, readChunk } from "./chunk.ts";
+ * import { ChunkBuffer, decodeChunk } from "./chunk.ts";
  * import { MemoryStore } from "../store/memory_store.ts";
  * import assert from "node:assert/strict";
  * const spec = arraySpec("x.zarr", { shape: [3, 2], chunkSamples: 2, dtype: "float32", dimensionNames: ["sample", "k"] });
@@ -306,9 +308,9 @@ export function chunkStoreKey(spec: ArraySpec, chunkIndex: number): string {
  * const store = new MemoryStore();
  * const record = await chunk.store(store);
  * assert.equal(record.storeKey, "x.zarr/c/1/0");
- * const back = await readChunk(store, { spec, chunkIndex: 1 });
- * assert.deepEqual(Array.from(back!.subarray(0, 2)), [0.5, -1]);
- * assert.ok(Number.isNaN(back![2])); // padding = fill value
+ * const back = await decodeChunk(spec, (await store.get(record.storeKey))!);
+ * assert.deepEqual(Array.from(back.subarray(0, 2)), [0.5, -1]);
+ * assert.ok(Number.isNaN(back[2])); // padding = fill value
  * ```
  */
 export class ChunkBuffer implements PackedChunk {
@@ -607,41 +609,4 @@ export async function decodeChunk(spec: ArraySpec, stored: Uint8Array): Promise<
     );
   }
   return info.view(raw);
-}
-
-/**
- * Read and decode one chunk.
- *
- * @param store The store.
- * @param chunk The array and chunk index.
- * @returns The full chunk data, or `undefined` if the chunk is not stored.
- *
- * @example A missing chunk
- * ```ts
- * import { arraySpec } from "./array_spec.ts";
- * import { readChunk } from "./chunk.ts";
- * import { MemoryStore } from "../store/memory_store.ts";
- * import assert from "node:assert/strict";
- * const spec = arraySpec("a.zarr", { shape: [3], dtype: "uint8", dimensionNames: ["sample"] });
- * assert.equal(await readChunk(new MemoryStore(), { spec, chunkIndex: 0 }), undefined);
- * ```
- */
-export async function readChunk(
-  store: ByteStore,
-  chunk: ChunkRef,
-): Promise<NumericArray | undefined> {
-  const { spec, chunkIndex } = chunk;
-  const storeKey = chunkStoreKey(spec, chunkIndex);
-  const stored = await store.get(storeKey);
-  if (stored === undefined) return undefined;
-  try {
-    return await decodeChunk(spec, stored);
-  } catch (error) {
-    if (error instanceof StoreError) {
-      throw new StoreError("CORRUPT", `Cannot read chunk "${storeKey}": ${error.message}`, {
-        cause: error,
-      });
-    }
-    throw error;
-  }
 }

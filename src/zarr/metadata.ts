@@ -11,7 +11,7 @@ import type { ByteStore } from "../store/byte_store.ts";
 import { StoreError } from "../store/store_error.ts";
 import { type ArraySpec, checkNodePath, type GroupSpec } from "./array_spec.ts";
 import { type BloscConfig, type BloscShuffle, NUMCODECS_TYPESIZE } from "./blosc.ts";
-import { dataTypeFromV2, dataTypeInfo, isDataType } from "./data_type.ts";
+import { type DataType, dataTypeFromV2, dataTypeInfo, isDataType } from "./data_type.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -62,6 +62,97 @@ const SHUFFLE_V2: Readonly<Record<BloscShuffle, number>> = {
   bitshuffle: 2,
 };
 
+/** A codec entry of Zarr v3 array metadata. */
+export interface CodecMetadataV3 {
+  /** The codec name (`"bytes"`, `"blosc"`). */
+  name: string;
+  /** Its configuration, when it has one. */
+  configuration?: Record<string, unknown>;
+}
+
+/** Zarr v3 array metadata (the `zarr.json` document), as this code writes it. */
+export interface ArrayMetadataV3 {
+  /** Always 3. */
+  zarr_format: 3;
+  /** Always `"array"`. */
+  node_type: "array";
+  /** The array shape. */
+  shape: number[];
+  /** The data type. */
+  data_type: DataType;
+  /** The regular chunk grid. */
+  chunk_grid: { name: "regular"; configuration: { chunk_shape: number[] } };
+  /** `"default"` keys (`c/3/0`) for a v3 array, `"v2"` keys (`3.0`) for a v2 one. */
+  chunk_key_encoding: { name: "default" | "v2"; configuration: { separator: "/" | "." } };
+  /** The fill value (`"NaN"`, `"Infinity"`, `"-Infinity"` as strings). */
+  fill_value: number | string;
+  /** The codec chain: `bytes`, then `blosc` if the array is compressed. */
+  codecs: CodecMetadataV3[];
+  /** User attributes. */
+  attributes: Record<string, unknown>;
+  /** One name per axis. */
+  dimension_names: string[];
+}
+
+/**
+ * The Zarr v3 array metadata that describes a spec: a v3 array's own
+ * `zarr.json`; for a v2 array, its v3 equivalent (the `"v2"` chunk key
+ * encoding names the same chunk keys, and the `blosc` codec reads the same
+ * chunks). This is what the reader hands zarrita.
+ *
+ * @param spec The array.
+ * @returns The metadata, as a JSON object.
+ *
+ * @example A v2 array described in v3 terms
+ * ```ts
+ * import { arraySpec } from "./array_spec.ts";
+ * import { arrayMetadataV3 } from "./metadata.ts";
+ * import assert from "node:assert/strict";
+ * const spec = arraySpec("w/theta.zarr", {
+ *   shape: [10, 2], chunkSamples: 4, dtype: "float32", dimensionNames: ["sample", "param"], zarrFormat: 2,
+ * });
+ * const metadata = arrayMetadataV3(spec);
+ * assert.deepEqual(metadata.chunk_key_encoding, { name: "v2", configuration: { separator: "." } });
+ * assert.equal(metadata.fill_value, "NaN");
+ * assert.deepEqual(metadata.codecs.map((c) => c.name), ["bytes", "blosc"]);
+ * ```
+ */
+export function arrayMetadataV3(spec: ArraySpec): ArrayMetadataV3 {
+  const codecs: CodecMetadataV3[] = [
+    dataTypeInfo(spec.dtype).itemSize === 1
+      ? { name: "bytes" }
+      : { name: "bytes", configuration: { endian: "little" } },
+  ];
+  if (spec.codec !== null) {
+    const c = spec.codec;
+    codecs.push({
+      name: "blosc",
+      configuration: {
+        cname: c.cname,
+        clevel: c.clevel,
+        shuffle: c.shuffle,
+        typesize: c.typesize,
+        blocksize: c.blocksize,
+      },
+    });
+  }
+  return {
+    zarr_format: 3,
+    node_type: "array",
+    shape: [...spec.shape],
+    data_type: spec.dtype,
+    chunk_grid: { name: "regular", configuration: { chunk_shape: [...spec.chunks] } },
+    chunk_key_encoding: {
+      name: spec.zarrFormat === 3 ? "default" : "v2",
+      configuration: { separator: spec.separator },
+    },
+    fill_value: fillToJson(spec.fillValue),
+    codecs,
+    attributes: { ...spec.attributes },
+    dimension_names: [...spec.dimensionNames],
+  };
+}
+
 /**
  * The metadata documents of an array, by store key.
  *
@@ -81,40 +172,10 @@ const SHUFFLE_V2: Readonly<Record<BloscShuffle, number>> = {
  * ```
  */
 export function arrayMetadataDocuments(spec: ArraySpec): Record<string, Uint8Array> {
-  const info = dataTypeInfo(spec.dtype);
   if (spec.zarrFormat === 3) {
-    const codecs: unknown[] = [
-      info.itemSize === 1
-        ? { name: "bytes" }
-        : { name: "bytes", configuration: { endian: "little" } },
-    ];
-    if (spec.codec !== null) {
-      const c = spec.codec;
-      codecs.push({
-        name: "blosc",
-        configuration: {
-          cname: c.cname,
-          clevel: c.clevel,
-          shuffle: c.shuffle,
-          typesize: c.typesize,
-          blocksize: c.blocksize,
-        },
-      });
-    }
-    const doc = {
-      zarr_format: 3,
-      node_type: "array",
-      shape: spec.shape,
-      data_type: spec.dtype,
-      chunk_grid: { name: "regular", configuration: { chunk_shape: spec.chunks } },
-      chunk_key_encoding: { name: "default", configuration: { separator: spec.separator } },
-      fill_value: fillToJson(spec.fillValue),
-      codecs,
-      attributes: spec.attributes,
-      dimension_names: spec.dimensionNames,
-    };
-    return { [joinKey(spec.path, "zarr.json")]: jsonBytes(doc) };
+    return { [joinKey(spec.path, "zarr.json")]: jsonBytes(arrayMetadataV3(spec)) };
   }
+  const info = dataTypeInfo(spec.dtype);
   const compressor = spec.codec === null ? null : {
     id: "blosc",
     cname: spec.codec.cname,

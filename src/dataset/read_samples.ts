@@ -1,15 +1,25 @@
 /**
  * Read selected samples of an array chunked along the sample axis, fetching
- * only the chunks that hold them.
+ * only the chunks that hold them, with zarrita: it reads the chunks of the
+ * array our spec describes (`arrayMetadataV3`) from our store (through
+ * {@link ZarritaStore}, where a missing chunk is an error) and decodes them
+ * with our verified Blosc codec (registered in its registry when this module
+ * loads). zarrita's errors become StoreError `CORRUPT`, naming the chunk.
  *
  * @module
  */
 
+import { zarr } from "./_deps.ts";
+import { registerBlosc } from "./_zarrita_blosc.ts";
+import { ZarritaStore } from "./_zarrita_store.ts";
 import type { ByteStore } from "../store/byte_store.ts";
 import { StoreError } from "../store/store_error.ts";
-import type { ArraySpec } from "./array_spec.ts";
-import { chunkStoreKey, readChunk, sampleSize } from "./chunk.ts";
-import { dataTypeInfo, type NumericArray } from "./data_type.ts";
+import type { ArraySpec } from "../zarr/array_spec.ts";
+import { chunkStoreKey, sampleSize } from "../zarr/chunk.ts";
+import { dataTypeInfo, type NumericArray } from "../zarr/data_type.ts";
+import { arrayMetadataV3 } from "../zarr/metadata.ts";
+
+registerBlosc();
 
 /** Options of {@link readSamples}. */
 export interface ReadSamplesOptions {
@@ -70,6 +80,52 @@ export function resolveSelection(
 }
 
 /**
+ * The chunk reader of an array: chunk index -> the full chunk, decoded.
+ *
+ * @param store The store.
+ * @param spec The array.
+ * @param allowMissing Fill a missing chunk (zarrita's behaviour) instead of failing.
+ * @returns The reader.
+ */
+function chunkReader(
+  store: ByteStore,
+  spec: ArraySpec,
+  allowMissing: boolean,
+): (chunkIndex: number) => Promise<NumericArray> {
+  const array = new zarr.Array(
+    new ZarritaStore(store, { allowMissing }),
+    `/${spec.path}`,
+    arrayMetadataV3(spec) as zarr.ArrayMetadata,
+  );
+  const length = spec.chunks.reduce((a, b) => a * b, 1);
+  const rest = spec.shape.slice(1).map(() => 0);
+  return async (chunkIndex) => {
+    let data: NumericArray;
+    try {
+      data = (await array.getChunk([chunkIndex, ...rest])).data as NumericArray;
+    } catch (error) {
+      if (!zarr.isZarritaError(error)) throw error; // our StoreError, or the store's
+      const key = chunkStoreKey(spec, chunkIndex);
+      const detail = zarr.isZarritaError(error, "CodecPipelineError")
+        ? `${error.codec ?? "codec"} ${error.direction} failed: ${
+          error.cause instanceof Error ? error.cause.message : String(error.cause)
+        }`
+        : error.message;
+      throw new StoreError("CORRUPT", `Cannot read chunk "${key}": ${detail}`, { cause: error });
+    }
+    if (data.length !== length) {
+      throw new StoreError(
+        "CORRUPT",
+        `Cannot read chunk "${
+          chunkStoreKey(spec, chunkIndex)
+        }": ${data.length} values, expected ${length}`,
+      );
+    }
+    return data;
+  };
+}
+
+/**
  * Read selected samples of an array into one typed array of shape
  * `(selected, ...shape[1:])`, fetching each needed chunk once.
  *
@@ -80,8 +136,8 @@ export function resolveSelection(
  *
  * @example Read two samples out of order
  * ```ts
- * import { arraySpec } from "./array_spec.ts";
- * import { packChunk, storeChunk } from "./chunk.ts";
+ * import { arraySpec } from "../zarr/array_spec.ts";
+ * import { packChunk, storeChunk } from "../zarr/chunk.ts";
  * import { readSamples } from "./read_samples.ts";
  * import { MemoryStore } from "../store/memory_store.ts";
  * import assert from "node:assert/strict";
@@ -125,24 +181,13 @@ export async function readSamples(
   const out = dataTypeInfo(spec.dtype).allocate(count * n);
   const chunks = [...plan.keys()].sort((a, b) => a - b);
   const concurrency = Math.max(1, options.concurrency ?? 8);
+  const read = chunkReader(store, spec, options.allowMissing ?? false);
   let next = 0;
   async function worker(): Promise<void> {
     while (next < chunks.length) {
       const c = chunks[next++];
-      const data = await readChunk(store, { spec, chunkIndex: c });
+      const data = await read(c);
       const pairs = plan.get(c)!;
-      if (data === undefined) {
-        if (!options.allowMissing) {
-          throw new StoreError(
-            "NOT_FOUND",
-            `Cannot read samples of "${spec.path}": chunk "${chunkStoreKey(spec, c)}" is missing`,
-          );
-        }
-        for (let p = 0; p < pairs.length; p += 2) {
-          out.fill(spec.fillValue, pairs[p] * n, (pairs[p] + 1) * n);
-        }
-        continue;
-      }
       const base = c * perChunk;
       for (let p = 0; p < pairs.length;) {
         // Copy runs of consecutive samples to consecutive slots in one go.
