@@ -20,6 +20,13 @@ export type TaskName = typeof TASK_NAMES[number];
 
 const HELP = { type: "boolean", short: "h" } as const;
 
+/** The flags every task that prints a summary has. */
+const SUMMARY_FLAGS = {
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: HELP,
+} as const satisfies ParseArgsOptionsConfig;
+
 /** `deno task generate` (its `--output` default is in the config, which a config file may set). */
 export const GENERATE_FLAGS = {
   world: { type: "string" },
@@ -37,17 +44,13 @@ export const GENERATE_FLAGS = {
   resume: { type: "boolean" },
   overwrite: { type: "boolean" },
   shard: { type: "string" },
-  json: { type: "boolean" },
-  quiet: { type: "boolean" },
-  help: HELP,
+  ...SUMMARY_FLAGS,
 } as const satisfies ParseArgsOptionsConfig;
 
 /** `deno task finalize`. */
 export const FINALIZE_FLAGS = {
   output: { type: "string", default: DEFAULT_OUTPUT },
-  json: { type: "boolean" },
-  quiet: { type: "boolean" },
-  help: HELP,
+  ...SUMMARY_FLAGS,
 } as const satisfies ParseArgsOptionsConfig;
 
 /** `deno task validate`. */
@@ -55,9 +58,7 @@ export const VALIDATE_FLAGS = {
   path: { type: "string", default: DEFAULT_OUTPUT },
   world: { type: "string" },
   resimulate: { type: "string" },
-  json: { type: "boolean" },
-  quiet: { type: "boolean" },
-  help: HELP,
+  ...SUMMARY_FLAGS,
 } as const satisfies ParseArgsOptionsConfig;
 
 /** `deno task report` (`--out` defaults to {@link defaultReportOut} of `--path`). */

@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { MetaFieldSpec } from "../simulators/types.ts";
 import type { ByteStore } from "../store/byte_store.ts";
 import { deleteKeys } from "../store/byte_store.ts";
 import { isWorldKey } from "./keys.ts";
@@ -26,11 +25,16 @@ import {
   MAIN_ARRAYS,
   type WorldLayout,
   worldLayout,
+  type WorldLayoutOptions,
   writeLayoutMetadata,
 } from "./world_layout.ts";
 
-/** Options of {@link DatasetWriter.create}. */
-export interface DatasetWriterOptions {
+/**
+ * Options of {@link DatasetWriter.create}: where, which world, and the
+ * world's layout (the options of `worldLayout`: sizes, metadata fields,
+ * chunking, format, labels, attributes).
+ */
+export interface DatasetWriterOptions extends WorldLayoutOptions {
   /**
    * Where to write: a folder path or store URL (opened here, and closed by
    * `finalize`), or an open store.
@@ -38,32 +42,6 @@ export interface DatasetWriterOptions {
   location: StoreLocation;
   /** The world id: the top-level folder of the world's arrays. */
   worldId: string;
-  /** Number of samples (indices `0 .. nSamples - 1`). */
-  nSamples: number;
-  /** Trajectory length. */
-  T: number;
-  /** IRF horizon (IRFs hold `H + 1` horizons). */
-  H: number;
-  /** Number of parameters. */
-  nParams: number;
-  /** Number of shocks. */
-  nShocks: number;
-  /** Number of observables (default 3). */
-  nObs?: number;
-  /** Samples per chunk (default: ~1 MiB chunks of the largest array). */
-  chunkSamples?: number;
-  /** On-disk format: 3 (default) or 2. */
-  zarrFormat?: 2 | 3;
-  /** Extra attributes of the world group. */
-  attributes?: Readonly<Record<string, unknown>>;
-  /** Names of observables, shocks and parameters, stored as array attributes. */
-  labels?: {
-    observables?: readonly string[];
-    shocks?: readonly string[];
-    params?: readonly string[];
-  };
-  /** Per-sample metadata arrays, written to `<world>/metadata.zarr/<name>`. */
-  metadataFields?: readonly MetaFieldSpec[];
   /** Replace whatever the store holds under `<world>/` (default false: refuse). */
   overwrite?: boolean;
   /** Completed chunks being encoded and stored at once before writes wait (default 4). */
@@ -249,19 +227,9 @@ export class DatasetWriter {
     if (!Number.isSafeInteger(maxPending) || maxPending < 1) {
       throw new RangeError(`Invalid maxPendingChunks: ${maxPending} is not a positive integer`);
     }
-    const layout = worldLayout(options.worldId, {
-      nSamples: options.nSamples,
-      T: options.T,
-      H: options.H,
-      nShocks: options.nShocks,
-      nParams: options.nParams,
-      nObs: options.nObs,
-      metadataFields: options.metadataFields,
-      chunkSamples: options.chunkSamples,
-      zarrFormat: options.zarrFormat,
-      attributes: options.attributes,
-      labels: options.labels,
-    });
+    const { location: _, worldId, overwrite: __, maxPendingChunks: ___, ...layoutOptions } =
+      options;
+    const layout = worldLayout(worldId, layoutOptions);
     const { store, opened } = await openLocationStore(options.location);
     const prefix = `${layout.worldId}/`;
     const existing = await store.list(prefix);

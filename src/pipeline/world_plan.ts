@@ -113,15 +113,6 @@ export function resolveWorldSettings(
 ): WorldSettings {
   // A chunk never holds more samples than the world has: no buffers for samples that do not exist.
   if (chunkSamples !== undefined) return { ...s, chunkSamples: Math.min(chunkSamples, s.nSamples) };
-  const w = getWorld(s.world);
-  const layout = worldLayout(s.world, {
-    nSamples: s.nSamples,
-    T: s.T,
-    H: s.H,
-    nShocks: w.shocks.names.length,
-    nParams: w.params.names.length,
-    metadataFields: w.metadataFields(s.T, s.H),
-    zarrFormat: s.zarrFormat,
-  });
-  return { ...s, chunkSamples: layout.chunkSamples };
+  const { chunkSamples: _, ...automatic } = worldLayoutOptions({ ...s, chunkSamples: 0 });
+  return { ...s, chunkSamples: worldLayout(s.world, automatic).chunkSamples };
 }

@@ -175,13 +175,18 @@ export class LocalStore implements ByteStore {
     const temp = join(folder, `.${basename(path)}.${randomHex()}.tmp`);
     await this.#makeFolders(key, folder);
     try {
-      await writeNewFile(temp, value);
+      try {
+        await writeNewFile(temp, value);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+        // The folder vanished since it was created: create it again.
+        this.#folders.delete(folder);
+        await this.#makeFolders(key, folder);
+        await writeNewFile(temp, value);
+      }
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-      // The folder vanished since it was created: create it again.
-      this.#folders.delete(folder);
-      await this.#makeFolders(key, folder);
-      await writeNewFile(temp, value);
+      await Deno.remove(temp).catch(() => {}); // a write cut short (a full disk) leaves no part
+      throw error;
     }
     return temp;
   }
@@ -195,14 +200,32 @@ export class LocalStore implements ByteStore {
    * @throws {StoreError} `LINK` if a folder of the path is a symbolic link; `IO` on other failures.
    */
   async set(key: string, value: Uint8Array): Promise<void> {
+    await this.#publish(key, value, (temp, path) => Deno.rename(temp, path));
+  }
+
+  /**
+   * Write `value` to a temporary file beside the key's path, then `commit`
+   * it (a rename, or a hard link that also removes the temporary file); on
+   * failure the temporary file is removed.
+   */
+  async #publish<T>(
+    key: string,
+    value: Uint8Array,
+    commit: (temp: string, path: string) => Promise<T>,
+  ): Promise<T> {
     const path = this.#path(key);
     let temp: string | undefined;
     try {
       temp = await this.#writeTemp(key, path, value);
-      await Deno.rename(temp, path);
     } catch (error) {
-      if (temp !== undefined) await Deno.remove(temp).catch(() => {});
       throw this.#error("write", key, error);
+    }
+    try {
+      return await commit(temp, path);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      // The key exists: setIfAbsent's answer, not a failure.
+      throw error instanceof Deno.errors.AlreadyExists ? error : this.#error("write", key, error);
     }
   }
 
@@ -227,19 +250,17 @@ export class LocalStore implements ByteStore {
    * ```
    */
   async setIfAbsent(key: string, value: Uint8Array): Promise<boolean> {
-    const path = this.#path(key);
-    let temp: string | undefined;
     try {
-      temp = await this.#writeTemp(key, path, value);
-      await Deno.link(temp, path);
-      return true;
+      return await this.#publish(
+        key,
+        value,
+        (temp, path) => Deno.link(temp, path).then(() => true),
+      );
     } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw this.#error("write", key, error);
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       const existing = await this.get(key);
       return existing !== undefined && existing.length === value.length &&
         existing.every((b, i) => b === value[i]);
-    } finally {
-      if (temp !== undefined) await Deno.remove(temp).catch(() => {});
     }
   }
 
