@@ -98,6 +98,32 @@ export interface MainOptions {
 }
 
 /**
+ * Print a result as JSON on stdout, with snake_case keys like every JSON
+ * document ume-data writes (the manifest, the run record, the ledger): the
+ * one place where the library's camelCase results meet the CLI's JSON.
+ *
+ * @param value The result.
+ */
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(snakeKeys(value), null, 2));
+}
+
+/** A deep copy with object keys in snake_case (`chunksResumed` -> `chunks_resumed`). */
+export function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map((
+      [k, v],
+    ) => [
+      k.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+        .toLowerCase(),
+      snakeKeys(v),
+    ]),
+  );
+}
+
+/**
  * Run a CLI's `main` and exit with its code, or through {@link exitWithError}.
  *
  * @param main The command; resolves to the exit code.

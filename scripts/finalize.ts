@@ -11,7 +11,7 @@ import { finalizeDataset } from "../src/pipeline/finalize.ts";
 import { gitHash } from "../src/manifest/git_hash.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { formatSummary } from "./_summary.ts";
-import { parseFlags, runMain } from "./_cli.ts";
+import { parseFlags, printJson, runMain } from "./_cli.ts";
 import { FINALIZE_FLAGS, refuseMemoryLocation } from "./_flags.ts";
 
 const HELP = `Usage: deno task finalize [--output PATH|URL] [options]
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
   const repo = await gitHash(new URL("..", import.meta.url).pathname);
   const summary = await finalizeDataset(output, { onProgress: progress.update, gitHash: repo });
   progress.done();
-  if (v.json) console.log(JSON.stringify(summary, null, 2));
+  if (v.json) printJson(summary);
   else console.log(formatSummary(summary));
   return 0;
 }

@@ -18,7 +18,7 @@ import {
 import { generateDataset } from "../src/pipeline/generate.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { formatSummary } from "./_summary.ts";
-import { parseFlags, runMain } from "./_cli.ts";
+import { parseFlags, printJson, runMain } from "./_cli.ts";
 import { GENERATE_FLAGS, refuseMemoryLocation } from "./_flags.ts";
 import { describeFsError } from "../src/store/fs_error.ts";
 import { gitHash } from "../src/manifest/git_hash.ts";
@@ -120,7 +120,7 @@ async function main(): Promise<number> {
   recovery = resumeHint(config);
   const summary = await generateDataset(config, options);
   progress.done();
-  if (v.json) console.log(JSON.stringify(summary, null, 2));
+  if (v.json) printJson(summary);
   else console.log(formatSummary(summary));
   return 0;
 }

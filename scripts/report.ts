@@ -17,7 +17,7 @@ import { DEFAULT_MAX_SAMPLES, DEFAULT_SAMPLE_PATHS } from "../src/report/collect
 import { buildReport } from "../src/report/report.ts";
 import { openLocation } from "../src/pipeline/_open.ts";
 import { requireManifestBytes } from "../src/pipeline/dataset_manifest.ts";
-import { parseFlags, runMain } from "./_cli.ts";
+import { parseFlags, printJson, runMain } from "./_cli.ts";
 import {
   defaultReportOut,
   refuseMemoryLocation,
@@ -118,7 +118,7 @@ async function main(): Promise<number> {
     samples_read: read,
     seconds: Number(seconds.toFixed(3)),
   };
-  if (v.json) console.log(JSON.stringify(summary, null, 2));
+  if (v.json) printJson(summary);
   else {
     console.log(
       `Wrote ${out} (${

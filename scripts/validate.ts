@@ -10,7 +10,7 @@
 
 import { parseIntegerOption } from "../src/pipeline/config.ts";
 import { DEFAULT_RESIMULATE, validateDataset } from "../src/pipeline/validate.ts";
-import { parseFlags, runMain } from "./_cli.ts";
+import { parseFlags, printJson, runMain } from "./_cli.ts";
 import { refuseMemoryLocation, VALIDATE_FLAGS } from "./_flags.ts";
 import { createProgressReporter } from "./_progress.ts";
 
@@ -57,7 +57,7 @@ async function main(): Promise<number> {
   });
   progress.done();
   if (values.json) {
-    console.log(JSON.stringify(report, null, 2));
+    printJson(report);
   } else {
     const checks = Object.values(report.checks).reduce((a, b) => a + b, 0);
     console.log(

@@ -178,7 +178,7 @@ Deno.test("generate --resume after kill -9 finishes byte-identical to an uninter
     assert.equal(resumed.code, 0, resumed.stderr);
     const summary = JSON.parse(resumed.stdout);
     const skipped = summary.worlds.reduce(
-      (a: number, w: { chunksResumed: number }) => a + w.chunksResumed,
+      (a: number, w: { chunks_resumed: number }) => a + w.chunks_resumed,
       0,
     );
     assert.ok(skipped >= 3, `expected resumed chunks, got ${skipped}`);
