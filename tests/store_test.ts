@@ -218,3 +218,15 @@ Deno.test("openStore() loads the S3 store on demand for s3:// URLs", async () =>
     });
   }
 });
+
+Deno.test("LocalStore.setIfAbsent() creates once and leaves no temporary file, won or lost", async () => {
+  await withTempDir(async (dir) => {
+    const store = new LocalStore(dir);
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((b) => store.setIfAbsent("a/run.json", bytes(b))),
+    );
+    assert.equal(results.filter((r) => r).length, 1);
+    assert.deepEqual([...Deno.readDirSync(join(dir, "a"))].map((e) => e.name), ["run.json"]);
+    assert.equal(await store.setIfAbsent("a/run.json", (await store.get("a/run.json"))!), true);
+  });
+});

@@ -251,11 +251,14 @@ export class LocalStore implements ByteStore {
    */
   async setIfAbsent(key: string, value: Uint8Array): Promise<boolean> {
     try {
-      return await this.#publish(
-        key,
-        value,
-        (temp, path) => Deno.link(temp, path).then(() => true),
-      );
+      return await this.#publish(key, value, async (temp, path) => {
+        try {
+          await Deno.link(temp, path);
+          return true;
+        } finally {
+          await Deno.remove(temp).catch(() => {}); // the key holds the bytes now, or never will
+        }
+      });
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       const existing = await this.get(key);
