@@ -5,6 +5,7 @@
  * @module
  */
 
+import { sampleChunkCount } from "../zarr/chunk.ts";
 import { Ajv2020 } from "./_deps.ts";
 import schema from "../../schemas/manifest.json" with { type: "json" };
 import { CORNER_SPLIT, SLICE_SPLIT } from "../splits.ts";
@@ -240,7 +241,7 @@ function expectedChunkKeys(
   zarrFormat: unknown,
   separator: string,
 ): string[] {
-  const counts = shape.map((s, d) => Math.ceil(s / chunks[d]));
+  const counts = shape.map((s, d) => sampleChunkCount(s, chunks[d]));
   const total = counts.reduce((p, v) => p * v, 1);
   if (total > 10_000_000) return [];
   const keys: string[] = [];
