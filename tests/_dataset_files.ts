@@ -133,3 +133,13 @@ export function spawnTask(
     status: child.status,
   };
 }
+
+/** Whether anything (file, folder or link) is at `path`, without following a link. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -9,18 +9,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT, runTask, type TaskName } from "./_dataset_files.ts";
+import { exists, ROOT, runTask, type TaskName } from "./_dataset_files.ts";
 
 const TINY = ["--world", "nk", "--n-samples", "6", "--T", "4", "--H", "1", "--quiet"];
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A finished tiny dataset, generated once through the task. */
 let dataset: Promise<string> | undefined;

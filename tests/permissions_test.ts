@@ -23,7 +23,7 @@ import {
   taskPermissions,
 } from "../scripts/_permissions.ts";
 import { taskCommand } from "../scripts/launch.ts";
-import { ROOT, runTask, spawnTask } from "./_dataset_files.ts";
+import { exists, ROOT, runTask, spawnTask } from "./_dataset_files.ts";
 
 const PROBE = fileURLToPath(new URL("./fixtures/permission_probe.ts", import.meta.url));
 const SOURCE = fileURLToPath(new URL("../src", import.meta.url));
@@ -37,15 +37,6 @@ function envOf(values: Record<string, string>): EndpointEnv {
 
 function none(extra: Partial<TaskPermissions> = {}): TaskPermissions {
   return { read: [], write: [], net: [], env: ["UME_DEBUG"], sys: [], ...extra };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Run the probe fixture under `flags`; one result per operation: "ok" or the error class. */
