@@ -241,7 +241,7 @@ export class DatasetWriter {
         );
       }
       // Delete only what a writer of this world writes: anything else there is someone else's.
-      const fields = Object.keys(layout.metadata);
+      const fields = new Set(Object.keys(layout.metadata));
       const foreign = existing.filter((key) => !isWorldKey(key, layout.worldId, fields));
       if (foreign.length > 0) {
         throw new StoreError(

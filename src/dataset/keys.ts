@@ -96,25 +96,29 @@ function isArrayKey(rest: string): boolean {
  *
  * @param key A store key.
  * @param world The world id (the folder).
- * @param metadataFields Names of the world's metadata arrays.
+ * @param metadataFields Names of the world's metadata arrays (a set: this runs once per key).
  * @returns `true` if the key is one of the world's.
  *
  * @example A custom world of `DatasetWriter`
  * ```ts
  * import { isWorldKey } from "./keys.ts";
  * import assert from "node:assert/strict";
- * assert.ok(isWorldKey("mine/theta.zarr/0.0", "mine", ["flag"]));
- * assert.ok(isWorldKey("mine/metadata.zarr/flag/c/2", "mine", ["flag"]));
- * assert.ok(!isWorldKey("mine/metadata.zarr/other/c/2", "mine", ["flag"]));
+ * assert.ok(isWorldKey("mine/theta.zarr/0.0", "mine", new Set(["flag"])));
+ * assert.ok(isWorldKey("mine/metadata.zarr/flag/c/2", "mine", new Set(["flag"])));
+ * assert.ok(!isWorldKey("mine/metadata.zarr/other/c/2", "mine", new Set(["flag"])));
  * ```
  */
-export function isWorldKey(key: string, world: string, metadataFields: Iterable<string>): boolean {
+export function isWorldKey(
+  key: string,
+  world: string,
+  metadataFields: ReadonlySet<string>,
+): boolean {
   const [first, node, ...rest] = key.split("/");
   if (first !== world || node === undefined) return false;
   if (rest.length === 0) return DOCUMENTS.has(node) || key === splitsKey(world);
   if (node === "metadata.zarr") {
     if (rest.length === 1) return DOCUMENTS.has(rest[0]);
-    return new Set(metadataFields).has(rest[0]) && isArrayKey(rest.slice(1).join("/"));
+    return metadataFields.has(rest[0]) && isArrayKey(rest.slice(1).join("/"));
   }
   return MAIN_ARRAYS.some((a) => node === `${a}.zarr`) && isArrayKey(rest.join("/"));
 }
