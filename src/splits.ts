@@ -2,9 +2,9 @@
  * Train / validation / test splits of one world: random, slice and corner.
  *
  * The slice and corner holdouts are true extrapolation sets: every sample
- * that satisfies the world's slice rule goes to `test_slice`, and every
+ * that satisfies the world's slice rule goes to `test_extrapolation_slice`, and every
  * remaining sample in the high-persistence, high-volatility corner goes to
- * `test_corner`; none of them can land in `train` or `val`. The rest is split
+ * `test_extrapolation_corner`; none of them can land in `train` or `val`. The rest is split
  * at random by a seeded shuffle.
  *
  * The construction is a pure function of (statistics, slice rule, seed,
@@ -17,16 +17,16 @@ import { keyedStream } from "./numeric/rng.ts";
 import type { SliceRule, SplitStats } from "./simulators/types.ts";
 
 /** Name of the slice holdout split. */
-export const SLICE_SPLIT = "test_slice";
+export const SLICE_SPLIT = "test_extrapolation_slice";
 
 /** Name of the corner holdout split. */
-export const CORNER_SPLIT = "test_corner";
+export const CORNER_SPLIT = "test_extrapolation_corner";
 
 /** Nominal fractions of the random splits (of the samples outside both holdouts). */
 export const STANDARD_FRACTIONS: Readonly<Record<string, number>> = Object.freeze({
   train: 0.8,
   val: 0.1,
-  test_interp: 0.1,
+  test_interpolation: 0.1,
 });
 
 /** Default quantile of the corner thresholds. */
@@ -375,8 +375,8 @@ function assign(
 /**
  * Build the splits of one world.
  *
- * `test_slice` gets every sample satisfying the slice rule. Among the others,
- * `test_corner` gets those with persistence >= q_p and volatility >= q_v,
+ * `test_extrapolation_slice` gets every sample satisfying the slice rule. Among the others,
+ * `test_extrapolation_corner` gets those with persistence >= q_p and volatility >= q_v,
  * where q_p and q_v are the empirical quantiles (linear interpolation) at
  * `cornerQuantile` of those samples' statistics. The rest is shuffled
  * (Fisher-Yates on the keyed stream of the split seed) and cut into the
@@ -398,7 +398,7 @@ function assign(
  * }));
  * const rule = { statistic: "s", op: ">" as const, threshold: 94.5, description: "top 5" };
  * const { indices, info } = buildSplits(stats, rule, { seed: 1 });
- * assert.deepEqual(Array.from(indices.test_slice), [95, 96, 97, 98, 99]);
+ * assert.deepEqual(Array.from(indices.test_extrapolation_slice), [95, 96, 97, 98, 99]);
  * const total = Object.values(indices).reduce((s, a) => s + a.length, 0);
  * assert.equal(total, 100);
  * assert.equal(info.sizes.train, indices.train.length);

@@ -288,18 +288,18 @@ Deno.test("ManifestGenerator.build() records the seed README's fields in snake_c
   assert.deepEqual(m.splits.map((s) => s.name), [
     "train",
     "val",
-    "test_interp",
-    "test_slice",
-    "test_corner",
+    "test_interpolation",
+    "test_extrapolation_slice",
+    "test_extrapolation_corner",
   ]);
   assert.deepEqual(m.splits.map((s) => s.nominal_fraction), [0.8, 0.1, 0.1, null, null]);
   const sw = m.simulators.switching;
   assert.deepEqual(sw.rejections, { total: 5, rate: 5 / 42 });
   const sizes = Object.values(sw.splits).reduce((s, v) => s + v.n, 0);
   assert.equal(sizes, 37);
-  assert.equal(sw.splits.test_slice.threshold, 3.9);
-  assert.equal(sw.splits.test_corner.quantile, 0.85);
-  assert.equal(typeof sw.splits.test_corner.persistence_threshold, "number");
+  assert.equal(sw.splits.test_extrapolation_slice.threshold, 3.9);
+  assert.equal(sw.splits.test_extrapolation_corner.quantile, 0.85);
+  assert.equal(typeof sw.splits.test_extrapolation_corner.persistence_threshold, "number");
 });
 
 Deno.test("validateManifest() rejects bad version, hashes and dates at their paths", () => {
@@ -474,8 +474,8 @@ Deno.test("validateManifest() checks split fractions and sizes in code", () => {
     /not realized/,
   );
   assertViolation(
-    violationsAfter((m) => m.simulators.nk.splits.test_slice.threshold = 2),
-    "/simulators/nk/splits/test_slice/threshold",
+    violationsAfter((m) => m.simulators.nk.splits.test_extrapolation_slice.threshold = 2),
+    "/simulators/nk/splits/test_extrapolation_slice/threshold",
   );
   assertViolation(
     violationsAfter((m) => m.simulators.nk.rejections.rate = 0.5),
@@ -785,7 +785,7 @@ Deno.test("splitInfoFromManifest() lets checkSplits verify the stored splits", (
     assert.deepEqual(checkSplits(indices[id], { stats: stats[id], sliceRule, info }), []);
   }
   // A corrupted recorded threshold is caught.
-  m.simulators.nk.splits.test_corner.volatility_threshold! += 0.01;
+  m.simulators.nk.splits.test_extrapolation_corner.volatility_threshold! += 0.01;
   const info = splitInfoFromManifest(m, "nk");
   const v = checkSplits(indices.nk, { stats: stats.nk, sliceRule: NK_RULE, info });
   assert.ok(v.some((x) => x.path === "/info/volatility_threshold"));

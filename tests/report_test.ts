@@ -306,10 +306,14 @@ Deno.test("collectReport() numbers agree with the dataset: splits, IRF percentil
       const qp = w.cornerThresholds.persistence!;
       const qv = w.cornerThresholds.volatility!;
       for (let k = 0; k < p.split.length; k++) {
-        assert.equal(inSlice(p.slice[k], rule), p.split[k] === "test_slice", `${w.id} sample ${k}`);
-        if (p.split[k] === "test_corner") {
+        assert.equal(
+          inSlice(p.slice[k], rule),
+          p.split[k] === "test_extrapolation_slice",
+          `${w.id} sample ${k}`,
+        );
+        if (p.split[k] === "test_extrapolation_corner") {
           assert.ok(p.persistence[k] >= qp && p.volatility[k] >= qv);
-        } else if (p.split[k] !== "test_slice") {
+        } else if (p.split[k] !== "test_extrapolation_slice") {
           assert.ok(!(p.persistence[k] >= qp && p.volatility[k] >= qv));
         }
       }
@@ -432,11 +436,11 @@ Deno.test("report CLI writes a self-contained page with every chart, the manifes
 Deno.test("report flags split sizes that disagree with the manifest", async () => {
   const path = await dataset();
   const splits = await readSplitsFile(path, "nk");
-  const moved = splits.test_interp[0];
+  const moved = splits.test_interpolation[0];
   const edited = {
     ...Object.fromEntries(Object.entries(splits).map(([k, v]) => [k, Array.from(v)])),
     train: [...splits.train, moved].sort((a, b) => a - b),
-    test_interp: Array.from(splits.test_interp.slice(1)),
+    test_interpolation: Array.from(splits.test_interpolation.slice(1)),
   };
   const store = new RecordingStore(await openStore(path), {
     "nk/splits.json": JSON.stringify(edited),
@@ -448,7 +452,7 @@ Deno.test("report flags split sizes that disagree with the manifest", async () =
   const bad = Array.from(document.querySelectorAll(".splits tr"))
     .filter((tr) => tr.querySelector(".bad") !== null)
     .map((tr) => tr.getAttribute("data-split"));
-  assert.deepEqual(bad, ["train", "test_interp"]);
+  assert.deepEqual(bad, ["train", "test_interpolation"]);
 });
 
 Deno.test("report CLI exits 2 on bad input, with an error message", async () => {

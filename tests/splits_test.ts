@@ -61,7 +61,7 @@ Deno.test("buildSplits() returns disjoint, covering, sorted splits", () => {
   assert.deepEqual(Object.keys(indices), [
     "train",
     "val",
-    "test_interp",
+    "test_interpolation",
     SLICE_SPLIT,
     CORNER_SPLIT,
   ]);
@@ -75,7 +75,7 @@ Deno.test("buildSplits() returns disjoint, covering, sorted splits", () => {
   assert.equal(Object.values(info.sizes).reduce((s, v) => s + v, 0), n);
 });
 
-Deno.test("buildSplits() puts every slice member in test_slice and nothing else", () => {
+Deno.test("buildSplits() puts every slice member in test_extrapolation_slice and nothing else", () => {
   const n = 3000;
   const stats = makeStats(n);
   const { indices } = buildSplits(stats, RULE, { seed: 1 });
@@ -111,7 +111,7 @@ Deno.test("buildSplits() corner: thresholds are quantiles of the non-slice sampl
 Deno.test("buildSplits() keeps every slice and corner member out of train and val", () => {
   const stats = makeStats(2000, 11);
   const { indices, info } = buildSplits(stats, RULE, { seed: 9 });
-  for (const name of ["train", "val", "test_interp"]) {
+  for (const name of ["train", "val", "test_interpolation"]) {
     for (const i of indices[name]) {
       const s = stats[i];
       assert.ok(!inSlice(s.slice, RULE), `slice member ${i} in ${name}`);
@@ -125,9 +125,9 @@ Deno.test("buildSplits() keeps every slice and corner member out of train and va
 
 Deno.test("buildSplits() random sizes follow the fractions by largest remainder", () => {
   const stats = makeStats(2500, 5);
-  const fractions = { train: 0.7, val: 0.2, test_interp: 0.1 };
+  const fractions = { train: 0.7, val: 0.2, test_interpolation: 0.1 };
   const { indices } = buildSplits(stats, RULE, { seed: 2, fractions });
-  const pool = indices.train.length + indices.val.length + indices.test_interp.length;
+  const pool = indices.train.length + indices.val.length + indices.test_interpolation.length;
   for (const [name, f] of Object.entries(fractions)) {
     const quota = f * pool;
     assert.ok(Math.abs(indices[name].length - quota) < 1, `${name}: ${indices[name].length}`);
@@ -174,7 +174,7 @@ Deno.test("buildSplits() edge cases: one sample, all in the slice", () => {
   assert.equal(res.indices[SLICE_SPLIT].length, 50);
   assert.equal(res.info.persistenceThreshold, null);
   assert.equal(res.info.volatilityThreshold, null);
-  for (const name of ["train", "val", "test_interp", CORNER_SPLIT]) {
+  for (const name of ["train", "val", "test_interpolation", CORNER_SPLIT]) {
     assert.equal(res.indices[name].length, 0);
   }
   assert.deepEqual(checkSplits(res.indices, { stats: all, sliceRule: RULE, info: res.info }), []);
@@ -196,7 +196,11 @@ Deno.test("buildSplits() rejects bad input with clear errors", () => {
     /\[0, 1\]/,
   );
   assert.throws(
-    () => buildSplits(good, RULE, { seed: 0, fractions: { train: 0.5, test_slice: 0.5 } }),
+    () =>
+      buildSplits(good, RULE, {
+        seed: 0,
+        fractions: { train: 0.5, test_extrapolation_slice: 0.5 },
+      }),
     /holdout/,
   );
   assert.throws(() => buildSplits(good, RULE, { seed: 0, cornerQuantile: 1.5 }), RangeError);
@@ -291,7 +295,7 @@ Deno.test("checkSplits() catches slice and corner leakage into train and val", (
   };
   const v2 = check(f, leak2);
   assert.ok(v2.some((v) => v.path === "/val" && v.message.includes("corner holdout")));
-  assert.ok(v2.some((v) => v.path === "/info/sizes/test_corner"));
+  assert.ok(v2.some((v) => v.path === "/info/sizes/test_extrapolation_corner"));
 });
 
 Deno.test("checkSplits() catches non-members inside the holdouts", () => {
@@ -304,7 +308,9 @@ Deno.test("checkSplits() catches non-members inside the holdouts", () => {
   };
   const v = check(f, bad);
   assert.ok(
-    v.some((x) => x.path === "/test_slice" && /do not satisfy the slice rule/.test(x.message)),
+    v.some((x) =>
+      x.path === "/test_extrapolation_slice" && /do not satisfy the slice rule/.test(x.message)
+    ),
   );
   const bad2 = {
     ...f.indices,
@@ -312,7 +318,9 @@ Deno.test("checkSplits() catches non-members inside the holdouts", () => {
     [CORNER_SPLIT]: sorted([...f.indices[CORNER_SPLIT], intruder]),
   };
   assert.ok(
-    check(f, bad2).some((x) => x.path === "/test_corner" && /not in the corner/.test(x.message)),
+    check(f, bad2).some((x) =>
+      x.path === "/test_extrapolation_corner" && /not in the corner/.test(x.message)
+    ),
   );
 });
 
@@ -329,10 +337,13 @@ Deno.test("checkSplits() catches overlap, missing, out-of-range, unsorted and no
   assert.ok(missing.some((v) => v.path === "" && /1 samples are in no split: \d+/.test(v.message)));
   assert.ok(missing.some((v) => v.message.includes(`in no split: ${lost}`)));
 
-  const range = check(f, { ...f.indices, test_interp: [...f.indices.test_interp, 600, 10_000] });
+  const range = check(f, {
+    ...f.indices,
+    test_interpolation: [...f.indices.test_interpolation, 600, 10_000],
+  });
   assert.ok(
     range.some((v) =>
-      v.path === "/test_interp" && /2 indices are not integers in \[0, 600\)/.test(v.message)
+      v.path === "/test_interpolation" && /2 indices are not integers in \[0, 600\)/.test(v.message)
     ),
   );
 
@@ -391,7 +402,7 @@ Deno.test("checkSplits() catches recorded info that disagrees", () => {
   assert.ok(check(f, f.indices, wrongRule).some((v) => v.path === "/info/slice_rule/threshold"));
   const wrongN = { ...f.info, n: 601 };
   assert.ok(check(f, f.indices, wrongN).some((v) => v.path === "/info/n"));
-  const badFractions = { ...f.info, fractions: { train: 0.5, val: 0.1, test_interp: 0.1 } };
+  const badFractions = { ...f.info, fractions: { train: 0.5, val: 0.1, test_interpolation: 0.1 } };
   assert.ok(
     check(f, f.indices, badFractions).some((v) => v.path === "/info" && /sum to 1/.test(v.message)),
   );

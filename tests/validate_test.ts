@@ -155,7 +155,7 @@ Deno.test("validateDataset() catches a manifest whose shapes disagree with the a
 Deno.test("validateDataset() catches a sample moved from a holdout into train", async () => {
   const dir = await copy();
   const splits = JSON.parse(await Deno.readTextFile(`${dir}/nk/splits.json`));
-  const moved = splits.test_slice.shift();
+  const moved = splits.test_extrapolation_slice.shift();
   splits.train.push(moved);
   splits.train.sort((a: number, b: number) => a - b);
   await Deno.writeTextFile(`${dir}/nk/splits.json`, JSON.stringify(splits));

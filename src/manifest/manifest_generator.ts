@@ -170,7 +170,7 @@ const METADATA_PREFIX = "metadata/";
  * });
  * gen.addStandardSplits(42);
  * const manifest = gen.build();
- * assert.equal(manifest.simulators.nk.splits.test_slice.n, 1);
+ * assert.equal(manifest.simulators.nk.splits.test_extrapolation_slice.n, 1);
  * assert.equal(manifest.rng.derivation, "global_seed + sample_index");
  * ```
  */
@@ -266,7 +266,7 @@ export class ManifestGenerator {
 
   /**
    * Add the standard definitions matching `buildSplits`: train / val /
-   * test_interp (random), test_slice, test_corner.
+   * test_interpolation (random), test_extrapolation_slice, test_extrapolation_corner.
    *
    * @param seed Seed of the random shuffle.
    * @param options Random fractions and corner quantile, as passed to `buildSplits`.

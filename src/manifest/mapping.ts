@@ -288,7 +288,7 @@ export function splitDefinitionToJson(d: SplitDefinition): ManifestSplitDefiniti
 
 /**
  * The standard split definitions matching `buildSplits`: the random splits
- * (train, val, test_interp by default), then `test_slice` and `test_corner`.
+ * (train, val, test_interpolation by default), then `test_extrapolation_slice` and `test_extrapolation_corner`.
  *
  * @param seed Seed of the random shuffle.
  * @param options Random fractions (default `STANDARD_FRACTIONS`) and corner quantile.
@@ -298,8 +298,8 @@ export function splitDefinitionToJson(d: SplitDefinition): ManifestSplitDefiniti
  * ```ts
  * import { standardSplitDefinitions } from "./mapping.ts";
  * import assert from "node:assert/strict";
- * const defs = standardSplitDefinitions(42, { fractions: { train: 0.8, val: 0.1, test_interp: 0.1 }, cornerQuantile: 0.85 });
- * assert.deepEqual(defs.map((d) => d.name), ["train", "val", "test_interp", "test_slice", "test_corner"]);
+ * const defs = standardSplitDefinitions(42, { fractions: { train: 0.8, val: 0.1, test_interpolation: 0.1 }, cornerQuantile: 0.85 });
+ * assert.deepEqual(defs.map((d) => d.name), ["train", "val", "test_interpolation", "test_extrapolation_slice", "test_extrapolation_corner"]);
  * ```
  */
 export function standardSplitDefinitions(
@@ -314,7 +314,8 @@ export function standardSplitDefinitions(
     algorithm: "random",
     nominalFraction: options.fractions[name],
     seed,
-    description: "Random split of the samples outside test_slice and test_corner: Fisher-Yates " +
+    description:
+      "Random split of the samples outside test_extrapolation_slice and test_extrapolation_corner: Fisher-Yates " +
       "shuffle of their sorted indices (j = floor(u * (i + 1)), i from the last down to 1), then " +
       `consecutive blocks in the order ${names.join(", ")} with sizes by largest-remainder ` +
       "rounding of the nominal fractions",
@@ -334,11 +335,12 @@ export function standardSplitDefinitions(
     algorithm: "corner",
     nominalFraction: null,
     seed,
-    description: "Extrapolation holdout: among the samples outside test_slice, every sample in " +
+    description:
+      "Extrapolation holdout: among the samples outside test_extrapolation_slice, every sample in " +
       "the high-persistence, high-volatility corner; none of them is in any other split",
     predicate: "persistence >= q_p and volatility >= q_v, where q_p and q_v are the empirical " +
       "quantiles (numpy 'linear') at `quantile` of the statistics of the samples outside " +
-      "test_slice (corner_rule defines the statistics)",
+      "test_extrapolation_slice (corner_rule defines the statistics)",
     quantile: options.cornerQuantile,
     quantileMethod: QUANTILE_METHOD,
   });
@@ -360,8 +362,8 @@ export function standardSplitDefinitions(
  * const stats = Array.from({ length: 20 }, (_, i) => ({ slice: i, persistence: i % 3, volatility: i % 4 }));
  * const rule = { statistic: "s", op: ">" as const, threshold: 18, description: "" };
  * const j = realizedSplitsToJson(buildSplits(stats, rule, { seed: 0 }).info);
- * assert.equal(j.test_slice.n, 1);
- * assert.equal(j.test_slice.threshold, 18);
+ * assert.equal(j.test_extrapolation_slice.n, 1);
+ * assert.equal(j.test_extrapolation_slice.threshold, 18);
  * ```
  */
 export function realizedSplitsToJson(info: SplitInfo): Record<string, ManifestRealizedSplit> {

@@ -33,9 +33,9 @@ export const PLOT_STYLE = `:where(.${PLOT_CLASS}) {
 export const SPLIT_COLORS: Readonly<Record<string, string>> = Object.freeze({
   train: "#9aa9bc",
   val: "#4c78a8",
-  test_interp: "#54a24b",
-  test_slice: "#e45756",
-  test_corner: "#f58518",
+  test_interpolation: "#54a24b",
+  test_extrapolation_slice: "#e45756",
+  test_extrapolation_corner: "#f58518",
 });
 
 /** Colours of series in line charts, in order. */
@@ -330,7 +330,7 @@ export interface ScatterOptions extends ChartSize {
  * ```ts
  * import { splitScatter } from "./charts.ts";
  * import assert from "node:assert/strict";
- * const svg = splitScatter([0, 1, 2], [1, 0, 2], ["train", "train", "test_slice"], { xRules: [1.5] });
+ * const svg = splitScatter([0, 1, 2], [1, 0, 2], ["train", "train", "test_extrapolation_slice"], { xRules: [1.5] });
  * assert.equal((svg.match(/<circle/g) ?? []).length, 3);
  * assert.match(svg, /#e45756/);
  * ```
@@ -343,7 +343,7 @@ export function splitScatter(
 ): string {
   const order = (
     name: string,
-  ): number => (name.startsWith("test_") && name !== "test_interp" ? 1 : 0);
+  ): number => (name.startsWith("test_") && name !== "test_interpolation" ? 1 : 0);
   const rows = x.map((xv, i) => ({ x: xv, y: y[i], split: split[i] }))
     .filter((r) => Number.isFinite(r.x) && Number.isFinite(r.y))
     .sort((a, b) => order(a.split) - order(b.split));

@@ -419,7 +419,7 @@ async function collectWorld(
     fraction: n > 0 ? splitIndices[name].length / n : 0,
     manifestN: sim.splits?.[name]?.n,
   }));
-  const corner = sim.splits?.test_corner;
+  const corner = sim.splits?.test_extrapolation_corner;
   const bytes = arrayBytes(sim);
   const report: WorldReport = {
     id,
@@ -543,7 +543,7 @@ function pickSamplePaths(
     const s = splitOf(i);
     if (!firstBySplit.has(s)) firstBySplit.set(s, i);
   }
-  const preferred = ["train", "test_slice", "test_corner"];
+  const preferred = ["train", "test_extrapolation_slice", "test_extrapolation_corner"];
   const picked: number[] = [];
   for (const s of [...preferred, ...firstBySplit.keys()]) {
     const i = firstBySplit.get(s);
