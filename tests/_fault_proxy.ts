@@ -12,7 +12,8 @@
  * Faults are drawn from a seeded xoshiro128** stream: with probability
  * `faultRate` a request gets one fault, chosen uniformly from `kinds`.
  * Separately, {@link FaultProxy.outage} takes the upstream down for a while:
- * every connection is refused or reset until it is over.
+ * every connection is refused or reset until it is over, and
+ * {@link FaultProxy.hold} can keep chosen requests waiting.
  *
  * @module
  */
@@ -226,6 +227,13 @@ export class FaultProxy {
   readonly log: FaultRecord[] = [];
   /** Probability that the next request is faulted; may be changed at any time. */
   faultRate: number;
+  /**
+   * Called with each request's method and target before it is forwarded:
+   * `undefined` lets it through; a promise keeps it waiting until it
+   * settles, then forwards it (`"forward"`) or drops its connection
+   * (`"drop"`). May be changed at any time.
+   */
+  hold?: (method: string, target: string) => Promise<"forward" | "drop"> | undefined;
   /** Requests received. */
   requests = 0;
   /** Requests forwarded to the upstream. */
@@ -363,6 +371,9 @@ export class FaultProxy {
           this.dropped++;
           return;
         }
+        const [method = "", target = ""] = request.startLine.split(" ");
+        const held = this.hold?.(method, target);
+        if (held !== undefined && (await held) === "drop") return;
         const kind = this.#draw();
         if (kind === "resetBeforeForward") {
           this.#record(request, kind);
