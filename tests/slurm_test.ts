@@ -131,6 +131,17 @@ async function assertSameAs(
   }));
 }
 
+/** Like `Promise.all`, but waits for every promise before it rejects (nothing left running). */
+async function allSettled<A, B, C>(
+  a: Promise<A>,
+  b: Promise<B>,
+  c: Promise<C>,
+): Promise<[A, B, C]> {
+  const results = await Promise.allSettled([a, b, c]);
+  for (const r of results) if (r.status === "rejected") throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [A, B, C];
+}
+
 const FINISHED = new Set([
   "COMPLETED",
   "FAILED",
@@ -252,7 +263,7 @@ Deno.test({
     const prefix = "slurm";
     let gate: LedgerGate | undefined;
     try {
-      const [ref, ceph, slurm] = await Promise.all([localReference(), sharedCeph(), started]);
+      const [slurm, ceph, ref] = await allSettled(started, sharedCeph(), localReference());
       proxy = startFaultProxy(ceph.endpoint, { faultRate: 0 });
       gate = new LedgerGate(shardDoneKeys(REQUEUED), `/${ceph.bucket}/${prefix}/`);
       proxy.hold = gate.hold;
