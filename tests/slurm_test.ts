@@ -332,6 +332,7 @@ Deno.test({
         assert.equal(await slurm.field(`${array}_${REQUEUED}`, "Restarts"), "1");
         // Killed mid-way: one of its chunk tasks recorded (the gate let no more through).
         assert.equal(seen.doneWhenKilled, 1, "ledger entries of the requeued shard when killed");
+        assert.equal(gate.passed.size, 1, "the gate did not recognize the shard's ledger entries");
         assert.ok(seen.ranTwiceAtOnce, `the two runs of shard ${TWICE} were never running at once`);
         await assertSameAs(ref, ceph, prefix);
       } catch (e) {
