@@ -24,8 +24,6 @@ import type { Requirement } from "./_requires.ts";
 export interface PythonReader extends Requirement {
   /** Short name: `bookworm`, `trixie` or `forky`. */
   name: string;
-  /** The Zarr formats its zarr-python reads. */
-  formats: readonly (2 | 3)[];
   /** A new empty folder this python3 can read, as a path of this machine. */
   tempDir(prefix: string): Promise<string>;
   /**
@@ -77,7 +75,6 @@ function bookworm(): PythonReader {
     what: "zarr-python 2 and xarray on this machine (python3-zarr, python3-xarray)",
     available: python !== undefined,
     install: "apt-get install -y --no-install-recommends python3-zarr python3-xarray",
-    formats: [2],
     tempDir: (prefix) => Deno.makeTempDir({ prefix }),
     run: (args, cwd) => runCommand(python ?? "python3", args, cwd),
   };
@@ -102,7 +99,6 @@ function chroot(suite: "trixie" | "forky", what: string): PythonReader {
     what: `${what} in a Debian ${suite} chroot at ${root}`,
     available,
     install: `sudo .ci/zarr-readers ${suite}`,
-    formats: [2, 3],
     tempDir: (prefix) => Deno.makeTempDir({ dir: join(root, "tmp"), prefix }),
     run(args, cwd): Promise<PythonResult> {
       if (!cwd.startsWith(`${root}/tmp/`)) {

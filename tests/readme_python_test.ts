@@ -1,8 +1,9 @@
 /**
  * Every ```python snippet of README.md runs as written, with the readers its
  * first line names, against a dataset at the path it uses: the snippet runs in
- * a temporary folder where `deno task generate` (small: 60 samples per world)
- * wrote every `datasets/<name>` the snippet mentions, in the snippet's format.
+ * a temporary folder where `deno task generate` (200 samples per world, so
+ * that no split is empty) wrote every `datasets/<name>` the snippet mentions,
+ * in the snippet's format.
  *
  * First lines (the README's convention; a snippet without one fails):
  * - `# Zarr format 2, zarr-python 2.13 ...`: Debian 12's python3 (this machine);
@@ -111,11 +112,11 @@ Deno.test("pythonSnippets() and datasetRoots() read fences and paths as written"
   );
 });
 
-/** A small dataset (60 samples per world) at `out`, written by `deno task generate` as users run it. */
+/** A small dataset (200 samples per world) at `out`, written by `deno task generate` as users run it. */
 async function generate(out: string, format: 2 | 3): Promise<void> {
   const r = await runTask("generate", [
     "--n-samples",
-    "60",
+    "200",
     "--T",
     "24",
     "--H",
