@@ -144,15 +144,32 @@ Deno.test("S3Store.fromUrl() reads the AWS_* environment", async () => {
       "AWS_REGION",
       "AWS_ENDPOINT_URL_S3",
       "AWS_ENDPOINT_URL",
+      "AWS_EC2_METADATA_DISABLED",
+      "AWS_CONFIG_FILE",
+      "AWS_SHARED_CREDENTIALS_FILE",
+      "AWS_PROFILE",
+      "AWS_WEB_IDENTITY_TOKEN_FILE",
+      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     ]
       .map((name) => [name, Deno.env.get(name)]),
   );
   try {
     for (const name of Object.keys(saved)) Deno.env.delete(name);
-    assert.throws(
-      () => S3Store.fromUrl("s3://bucket/p"),
-      /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set/,
-    );
+    // No keys and no other source (the instance metadata is switched off: no request leaves
+    // this machine): the store opens, and fetching its credentials says what was tried.
+    Deno.env.set("AWS_EC2_METADATA_DISABLED", "true");
+    Deno.env.set("AWS_CONFIG_FILE", "/nonexistent/config");
+    Deno.env.set("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
+    const keyless = S3Store.fromUrl("s3://bucket/p");
+    await assert.rejects(keyless.checkCredentials(), (error: unknown) => {
+      assert.ok(error instanceof StoreError);
+      assert.equal(error.code, "NO_CREDENTIALS");
+      assert.match(error.message, /1\. environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+      return true;
+    });
+    await assert.rejects(keyless.get("k"), /No AWS credentials found.* after 1 attempt$/s);
+    await assert.rejects(openStore("s3://bucket/p"), /No AWS credentials found/);
     Deno.env.set("AWS_ACCESS_KEY_ID", "AK");
     Deno.env.set("AWS_SECRET_ACCESS_KEY", "SK");
     Deno.env.set("AWS_REGION", "ap-south-1");
