@@ -208,7 +208,15 @@ const LINKS: Link[] = [
     },
     explain(sources, error): string {
       const files = [sources.credentialsFile, sources.configFile].filter((f) => f !== undefined);
-      return `profile "${sources.profile}" of ${files.join(" and ")}: ${describe(error)}`;
+      const why = describe(error);
+      // AWS SSO needs its token cache and portal, credential_process a program: neither is granted.
+      const hint = /permissions do not allow|SSO/.test(why)
+        ? "; a profile that uses AWS SSO or credential_process cannot run under the task's " +
+          `permissions: export its keys first (eval "$(aws configure export-credentials --format env)")`
+        : "";
+      return `profile "${sources.profile}" of ${files.join(" and ")}: ${
+        why.replace(/\.$/, "")
+      }${hint}`;
     },
   },
   {
@@ -315,7 +323,7 @@ function isFile(path: string): boolean {
 function describe(error: unknown): string {
   // The SDK passes a refusal on as an error of its own, with the runtime's text in the message.
   for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-    const refusal = /Requires \w+ access to "[^"]*"/.exec(e.message);
+    const refusal = /Requires \w+ access(?: to "[^"]*")?/.exec(e.message);
     if (refusal !== null) return `the task's permissions do not allow it (${refusal[0]})`;
     const lookup = /getaddrinfo EPERM (\S+)/.exec(e.message);
     if (lookup !== null) {
