@@ -5,7 +5,8 @@
  * - a container credentials endpoint (`GET /creds`, as ECS, AWS Batch and
  *   EKS Pod Identity serve them; checks the `Authorization` header);
  * - STS `AssumeRoleWithWebIdentity` (`POST /`, the query protocol, XML reply;
- *   checks the token and the role);
+ *   checks the token and the role) and `AssumeRole` (a profile's role; checks
+ *   that the request was signed with the source profile's key);
  * - the EC2 instance metadata service, IMDSv2 only (`PUT
  *   /latest/api/token`, then the role name and its credentials with the
  *   session token header).
@@ -45,6 +46,8 @@ export interface StandInOptions {
   webIdentityToken?: string;
   /** The role STS and IMDS answer for (default `arn:aws:iam::123456789012:role/ume-job`). */
   roleArn?: string;
+  /** The access key STS `AssumeRole` requests must be signed with. */
+  sourceAccessKeyId?: string;
 }
 
 /** A running stand-in. */
@@ -113,29 +116,38 @@ export function startCredentialStandIn(options: StandInOptions): CredentialStand
       }
       if (request.method === "POST" && url.pathname === "/") {
         const form = new URLSearchParams(await request.text());
-        if (form.get("Action") !== "AssumeRoleWithWebIdentity") {
-          return refuse("sts", `Action ${form.get("Action")}`, 400);
+        const action = form.get("Action");
+        if (action !== "AssumeRoleWithWebIdentity" && action !== "AssumeRole") {
+          return refuse("sts", `Action ${action}`, 400);
         }
         const token = form.get("WebIdentityToken")?.trim();
-        if (options.webIdentityToken !== undefined && token !== options.webIdentityToken) {
+        if (
+          action === "AssumeRoleWithWebIdentity" && options.webIdentityToken !== undefined &&
+          token !== options.webIdentityToken
+        ) {
           return refuse("sts", `WebIdentityToken ${JSON.stringify(token)}`, 403);
+        }
+        const signedBy = /Credential=([^/]+)\//.exec(request.headers.get("authorization") ?? "")
+          ?.[1];
+        if (action === "AssumeRole" && signedBy !== options.sourceAccessKeyId) {
+          return refuse("sts", `AssumeRole signed by ${signedBy}`, 403);
         }
         if (form.get("RoleArn") !== roleArn) {
           return refuse("sts", `RoleArn ${form.get("RoleArn")}`, 403);
         }
         const c = issue("sts");
         return new Response(
-          `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` +
-            `<AssumeRoleWithWebIdentityResult><Credentials>` +
+          `<${action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">` +
+            `<${action}Result><Credentials>` +
             `<AccessKeyId>${options.accessKeyId}</AccessKeyId>` +
             `<SecretAccessKey>${options.secretAccessKey}</SecretAccessKey>` +
             `<SessionToken>${c.sessionToken}</SessionToken>` +
             `<Expiration>${iso(c.expiration)}</Expiration></Credentials>` +
             `<AssumedRoleUser><Arn>${roleArn.replace(":iam:", ":sts:")}/s</Arn>` +
             `<AssumedRoleId>AROAUMETEST:s</AssumedRoleId></AssumedRoleUser>` +
-            `</AssumeRoleWithWebIdentityResult>` +
+            `</${action}Result>` +
             `<ResponseMetadata><RequestId>standin</RequestId></ResponseMetadata>` +
-            `</AssumeRoleWithWebIdentityResponse>`,
+            `</${action}Response>`,
           { headers: { "content-type": "text/xml" } },
         );
       }

@@ -403,8 +403,7 @@ interface Setup {
 
 const SETUPS: Setup[] = [
   {
-    name:
-      "a laptop: a profile of AWS_SHARED_CREDENTIALS_FILE chosen by AWS_PROFILE, region from AWS_CONFIG_FILE's profile",
+    name: "a laptop: a profile of AWS_SHARED_CREDENTIALS_FILE chosen by AWS_PROFILE",
     async vars(dir): Promise<Record<string, string>> {
       const ceph = await sharedCeph();
       await Deno.writeTextFile(
@@ -418,6 +417,26 @@ const SETUPS: Setup[] = [
         AWS_PROFILE: "ume",
         AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
         AWS_CONFIG_FILE: join(dir, "config"),
+      };
+    },
+  },
+  {
+    name: "a laptop profile that assumes a role (role_arn + source_profile) through STS AssumeRole",
+    via: "sts",
+    async vars(dir, standIn): Promise<Record<string, string>> {
+      await Deno.writeTextFile(
+        join(dir, "credentials"),
+        "[base]\naws_access_key_id = BASEKEY\naws_secret_access_key = BASESECRET\n",
+      );
+      await Deno.writeTextFile(
+        join(dir, "config"),
+        "[profile job]\nrole_arn = arn:aws:iam::123456789012:role/ume-job\nsource_profile = base\n",
+      );
+      return {
+        AWS_PROFILE: "job",
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
+        AWS_CONFIG_FILE: join(dir, "config"),
+        AWS_ENDPOINT_URL_STS: standIn.endpoint,
       };
     },
   },
@@ -472,6 +491,7 @@ for (const setup of SETUPS) {
         secretAccessKey: ceph.secretKey,
         authorization: "pod-identity-token",
         webIdentityToken: "eks-service-account-jwt",
+        sourceAccessKeyId: "BASEKEY",
       });
       const proxy = startFaultProxy(ceph.endpoint, { faultRate: 0, recordRequests: true });
       try {
@@ -483,7 +503,7 @@ for (const setup of SETUPS) {
             AWS_REGION: "us-east-1",
             AWS_ENDPOINT_URL_S3: proxy.endpoint,
           });
-          const prefix = `creds-${setup.via ?? "profile"}`;
+          const prefix = `creds-${SETUPS.indexOf(setup)}`;
           const g = await runTaskIn("generate", [...JOB, "--output", ceph.url(prefix)], env);
           assert.equal(g.code, 0, g.stderr);
           const v = await runTaskIn("validate", ["--path", ceph.url(prefix), "--quiet"], env);
