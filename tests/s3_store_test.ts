@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { S3Error, S3Store } from "../src/store/s3_store.ts";
+import { NoAwsCredentialsError } from "../src/store/aws_credentials.ts";
 import { parseErrorBody, parseListPage, unescapeXml } from "../src/store/_s3_xml.ts";
 import {
   backoffCeiling,
@@ -896,4 +897,46 @@ cephTest("openStore() opens s3:// URLs from the AWS_* environment", async (ceph)
       else Deno.env.set(name, value);
     }
   }
+});
+
+Deno.test("A refresh that fails after the credentials expired is retried; a store that never had credentials fails at once", async () => {
+  const seen: string[] = [];
+  const toy = (request: Request): Promise<Response> => {
+    seen.push(request.headers.get("x-amz-security-token") ?? "");
+    return Promise.resolve(new Response("x"));
+  };
+  let calls = 0;
+  const store = new S3Store({
+    bucket: "bucket",
+    endpoint: "http://127.0.0.1:9",
+    retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    fetch: toy,
+    credentials: () => {
+      calls++;
+      // The first credentials expire in 300 ms; the next two fetches fail, the third works.
+      if (calls === 1) {
+        return Promise.resolve({
+          accessKeyId: "AK",
+          secretAccessKey: "SK",
+          sessionToken: "first",
+          expiration: new Date(Date.now() + 300),
+        });
+      }
+      if (calls <= 3) return Promise.reject(new NoAwsCredentialsError([]));
+      return Promise.resolve({ accessKeyId: "AK", secretAccessKey: "SK", sessionToken: "second" });
+    },
+  });
+  await store.get("k");
+  await new Promise((r) => setTimeout(r, 400));
+  await store.get("k");
+  assert.deepEqual(seen, ["first", "second"]);
+  assert.equal(calls, 4);
+  assert.equal(store.stats.retries, 2);
+  const never = new S3Store({
+    bucket: "bucket",
+    endpoint: "http://127.0.0.1:9",
+    fetch: toy,
+    credentials: () => Promise.reject(new NoAwsCredentialsError([])),
+  });
+  await assert.rejects(never.get("k"), /No AWS credentials found.* after 1 attempt$/s);
 });

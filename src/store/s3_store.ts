@@ -675,10 +675,11 @@ export class S3Store implements ByteStore {
     try {
       client = await this.#client();
     } catch (error) {
-      const message = error instanceof NoAwsCredentialsError
-        ? error.message
-        : `cannot get AWS credentials (${describe(error)})`;
-      throw new Failure(!(error instanceof NoAwsCredentialsError), message, { cause: error });
+      const none = error instanceof NoAwsCredentialsError;
+      const message = none ? error.message : `cannot get AWS credentials (${describe(error)})`;
+      // No credentials ever: final. A refresh that fails once the old ones expired: the
+      // endpoint may come back (an agent restarting), so the operation is retried.
+      throw new Failure(!none || this.#signer !== undefined, message, { cause: error });
     }
     let request: Request;
     try {
