@@ -69,6 +69,18 @@ export type { StateSpace } from "./src/simulators/types.ts";
 
 // Stores
 export { S3Error, S3Store } from "./src/store/s3_store.ts";
+export {
+  awsCredentialChain,
+  NoAwsCredentialsError,
+  refreshingCredentials,
+} from "./src/store/aws_credentials.ts";
+export type {
+  AwsCredentialProvider,
+  AwsCredentials,
+  CredentialAttempt,
+  CredentialChainOptions,
+  RefreshOptions,
+} from "./src/store/aws_credentials.ts";
 export type { RetryOptions } from "./src/store/s3_store.ts";
 export type {
   S3Credentials,

@@ -21,10 +21,18 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_OUTPUT, SHARD_INDEX_VARIABLES } from "../src/pipeline/defaults.ts";
 import {
   resolveS3Url,
+  S3_ENDPOINT_VARIABLES,
   S3_ENV_VARIABLES,
   s3BaseUrl,
   type S3EndpointVariable,
 } from "../src/store/s3_location.ts";
+import {
+  CREDENTIAL_CHAIN_VARIABLES,
+  CREDENTIAL_LOCATOR_VARIABLES,
+  type CredentialLocatorVariable,
+  credentialSources,
+  hostPort,
+} from "../src/store/aws_credential_sources.ts";
 import { gitHashReadPaths } from "../src/manifest/git_hash.ts";
 import { UsageError } from "../src/usage_error.ts";
 import { DEBUG_VARIABLE, parseFlags } from "./_cli.ts";
@@ -53,8 +61,23 @@ export interface TaskPermissions {
   sys: string[];
 }
 
-/** Reads one of the variables that decide an S3 location's host. */
-export type EndpointEnv = (name: S3EndpointVariable) => string | undefined;
+/**
+ * Reads one of the variables that decide an S3 location's host, or where
+ * the credential chain will look.
+ */
+export type EndpointEnv = (
+  name: S3EndpointVariable | CredentialLocatorVariable,
+) => string | undefined;
+
+/**
+ * The variables the launcher itself may read (`deno.json` grants it exactly
+ * these): the region and endpoint of an S3 location, and where the
+ * credential chain will look (of the two key variables, only whether they
+ * are set matters).
+ */
+export const LAUNCHER_ENV_VARIABLES: readonly string[] = [
+  ...new Set<string>([...S3_ENDPOINT_VARIABLES, ...CREDENTIAL_LOCATOR_VARIABLES]),
+];
 
 /** The repository folder, as the task scripts name it for {@link gitHashReadPaths}. */
 const REPOSITORY = new URL("..", import.meta.url).pathname;
@@ -68,7 +91,8 @@ const LIBRARY_SOURCE = fileURLToPath(new URL("../src", import.meta.url));
  * - a local location (path or `file://`): read it, and write it unless the
  *   task only reads (`validate`, `report`'s dataset);
  * - an `s3://` location: net to the one `host:port` its requests go to, env
- *   `S3_ENV_VARIABLES`; no write;
+ *   `S3_ENV_VARIABLES`; no write; unless both keys are in the environment,
+ *   what the credential chain needs (see {@link grantCredentialChain});
  * - `generate`: read its `--config` file, the library source (worker
  *   threads), the git files of the commit hash; sys `systemMemoryInfo`; env
  *   the shard index variables with `--shard auto/N`;
@@ -184,7 +208,58 @@ function grantLocation(
   const port = base.port || (base.protocol === "https:" ? "443" : "80");
   granted.net.push(`${base.hostname}:${port}`);
   granted.env.push(...S3_ENV_VARIABLES);
+  grantCredentialChain(granted, env, resolveS3Url(location, env).region);
   return true;
+}
+
+/**
+ * Grant what the AWS credential chain may need, as `credentialSources()`
+ * (which the chain itself acts on) finds it. With both keys in the
+ * environment, nothing: the chain stops at its first link. Otherwise:
+ * - env: `CREDENTIAL_CHAIN_VARIABLES` (names the chain and the AWS SDK
+ *   providers read);
+ * - read: the shared config and credentials files, the web identity token
+ *   file (`AWS_WEB_IDENTITY_TOKEN_FILE`, and any `web_identity_token_file`
+ *   the shared files name), `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`;
+ * - net: the container credentials host (`169.254.170.2:80`, or the host of
+ *   `AWS_CONTAINER_CREDENTIALS_FULL_URI`) if one is configured, else the
+ *   instance metadata host (`169.254.169.254:80`, or
+ *   `AWS_EC2_METADATA_SERVICE_ENDPOINT`) unless disabled; STS (the host of
+ *   `AWS_ENDPOINT_URL_STS`, else `sts.<region>.amazonaws.com:443`) when web
+ *   identity is configured or the shared files name a `role_arn`;
+ * - sys: `osRelease` with STS (the SDK's STS client puts it in its user agent).
+ */
+function grantCredentialChain(granted: TaskPermissions, env: EndpointEnv, region: string): void {
+  const sources = credentialSources(env as (name: string) => string | undefined, region);
+  if (sources.environmentKeys) return;
+  granted.env.push(...CREDENTIAL_CHAIN_VARIABLES);
+  const files = [sources.configFile, sources.credentialsFile].filter((f) => f !== undefined);
+  granted.read.push(...files.map((f) => resolve(f)));
+  const shared = files.map(readIfPresent).join("\n");
+  const tokenFiles = [...shared.matchAll(/^\s*web_identity_token_file\s*=\s*(.+?)\s*$/gm)]
+    .map((m) => m[1]);
+  if (sources.webIdentityTokenFile !== undefined) tokenFiles.unshift(sources.webIdentityTokenFile);
+  granted.read.push(...tokenFiles.map((f) => resolve(f)));
+  if (sources.containerTokenFile !== undefined) {
+    granted.read.push(resolve(sources.containerTokenFile));
+  }
+  const hosts = [sources.containerUrl, sources.imdsEndpoint];
+  if (sources.webIdentityTokenFile !== undefined || /^\s*role_arn\s*=/m.test(shared)) {
+    hosts.push(sources.sts.endpoint);
+    granted.sys.push("osRelease");
+  }
+  for (const url of hosts) {
+    const host = url === undefined ? undefined : hostPort(url);
+    if (host !== undefined) granted.net.push(host);
+  }
+}
+
+function readIfPresent(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
 }
 
 async function gitFiles(): Promise<string[]> {

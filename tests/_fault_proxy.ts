@@ -52,6 +52,20 @@ export interface FaultProxyOptions {
   kinds?: readonly FaultKind[];
   /** Wait of a `delay` fault in milliseconds (default 100). */
   delayMs?: number;
+  /** Keep every request's method, target and headers in {@link FaultProxy.received} (default false). */
+  recordRequests?: boolean;
+}
+
+/** A request the proxy received (with `recordRequests`). */
+export interface ReceivedRequest {
+  /** Request method. */
+  method: string;
+  /** Request target (path and query). */
+  target: string;
+  /** Header names (lower case) and values. */
+  headers: Map<string, string>;
+  /** `performance.now()` when its head was read. */
+  at: number;
 }
 
 /** One injected fault. */
@@ -225,6 +239,9 @@ export class FaultProxy {
   readonly counts: Record<FaultKind, number>;
   /** Every fault injected, in order. */
   readonly log: FaultRecord[] = [];
+  /** Every request received, in order (only with `recordRequests`). */
+  readonly received: ReceivedRequest[] = [];
+  #recordRequests: boolean;
   /** Probability that the next request is faulted; may be changed at any time. */
   faultRate: number;
   /**
@@ -269,6 +286,7 @@ export class FaultProxy {
     this.#kinds = options.kinds ?? FAULT_KINDS;
     if (this.#kinds.length === 0) throw new RangeError("Fault proxy needs at least one fault kind");
     this.#delayMs = options.delayMs ?? 100;
+    this.#recordRequests = options.recordRequests ?? false;
     this.#rng = keyedStream(options.seed ?? 1, "fault-proxy", 0, 0);
     this.counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
     this.#accepting = this.#accept();
@@ -367,6 +385,10 @@ export class FaultProxy {
         const request = parseHead(raw);
         const { raw: body } = await readBody(reader, request, false);
         this.requests++;
+        if (this.#recordRequests) {
+          const [method = "", target = ""] = request.startLine.split(" ");
+          this.received.push({ method, target, headers: request.headers, at: performance.now() });
+        }
         if (this.#down) {
           this.dropped++;
           return;

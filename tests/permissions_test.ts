@@ -14,10 +14,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gitHashReadPaths } from "../src/manifest/git_hash.ts";
 import { SHARD_INDEX_VARIABLES } from "../src/pipeline/defaults.ts";
-import { S3_ENDPOINT_VARIABLES, S3_ENV_VARIABLES } from "../src/store/s3_location.ts";
+import { S3_ENV_VARIABLES } from "../src/store/s3_location.ts";
+import { CREDENTIAL_CHAIN_VARIABLES } from "../src/store/aws_credential_sources.ts";
 import { TASK_NAMES } from "../scripts/_flags.ts";
 import {
   type EndpointEnv,
+  LAUNCHER_ENV_VARIABLES,
   permissionFlags,
   type TaskPermissions,
   taskPermissions,
@@ -34,6 +36,9 @@ const noEnv: EndpointEnv = () => undefined;
 function envOf(values: Record<string, string>): EndpointEnv {
   return (name) => values[name];
 }
+
+/** Keys in the environment: the credential chain stops at its first link and needs nothing more. */
+const KEYS = { AWS_ACCESS_KEY_ID: "AK", AWS_SECRET_ACCESS_KEY: "SK" };
 
 function none(extra: Partial<TaskPermissions> = {}): TaskPermissions {
   return { read: [], write: [], net: [], env: ["UME_DEBUG"], sys: [], ...extra };
@@ -106,12 +111,12 @@ Deno.test("a generate run may write only under its output: the runtime denies ev
   }
 });
 
-Deno.test("an S3 run may reach only its endpoint's host and port, read only the S3 variables, and write nothing", async () => {
+Deno.test("an S3 run with keys in the environment may reach only its endpoint's host and port, read only the S3 variables, and write nothing", async () => {
   const endpoint = listen();
   const other = listen();
   const root = await Deno.makeTempDir({ prefix: "ume_perm_s3_" });
   try {
-    const env = envOf({ AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${endpoint.port}` });
+    const env = envOf({ ...KEYS, AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${endpoint.port}` });
     const granted = await taskPermissions("generate", ["--output", "s3://bucket/run"], env);
     const results = await probe(permissionFlags(granted), [
       { fetch: `http://127.0.0.1:${endpoint.port}/bucket/run/manifest.json` },
@@ -143,11 +148,58 @@ Deno.test("an S3 run may reach only its endpoint's host and port, read only the 
   }
 });
 
+Deno.test("an S3 run without keys may also read the credential chain's variables and files and reach its hosts, nothing else", async () => {
+  const endpoint = listen();
+  const container = listen();
+  const other = listen();
+  const root = await Deno.makeTempDir({ prefix: "ume_perm_chain_" });
+  try {
+    const token = join(root, "token");
+    await Deno.writeTextFile(token, "t");
+    const env = envOf({
+      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${endpoint.port}`,
+      HOME: root,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${container.port}/creds`,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: token,
+    });
+    const granted = await taskPermissions("generate", ["--output", "s3://bucket/run"], env);
+    const results = await probe(permissionFlags(granted), [
+      { fetch: `http://127.0.0.1:${endpoint.port}/bucket/run/manifest.json` },
+      { fetch: `http://127.0.0.1:${container.port}/creds` },
+      { fetch: `http://127.0.0.1:${other.port}/` },
+      { read: token },
+      { read: join(root, ".aws", "config") },
+      { read: join(root, "elsewhere") },
+      { env: "AWS_PROFILE" },
+      { env: "AWS_CONTAINER_AUTHORIZATION_TOKEN" },
+      { env: "PATH" },
+      { write: join(root, "x") },
+    ]);
+    assert.deepEqual(results, [
+      "ok",
+      "ok",
+      "NotCapable",
+      "ok",
+      "NotFound",
+      "NotCapable",
+      "ok",
+      "ok",
+      "NotCapable",
+      "NotCapable",
+    ]);
+    assert.ok(granted.env.includes("AWS_SECRET_ACCESS_KEY"));
+    assert.deepEqual(granted.env.slice(1 + S3_ENV_VARIABLES.length), CREDENTIAL_CHAIN_VARIABLES);
+  } finally {
+    for (const s of [endpoint, container, other]) await s.server.shutdown();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("taskPermissions() grants each task exactly its locations, local and S3", async () => {
   const cwd = Deno.cwd();
   const local = join(cwd, "datasets", "v1.0");
   const s3 = [...S3_ENV_VARIABLES];
-  const endpoint = envOf({ AWS_ENDPOINT_URL: "http://127.0.0.1:7480" });
+  const endpoint = envOf({ ...KEYS, AWS_ENDPOINT_URL: "http://127.0.0.1:7480" });
   const cases: [string, TaskPermissions, TaskPermissions][] = [
     // generate: the output (default ./datasets/v1.0), the workers' source, git, memory size.
     [
@@ -226,7 +278,7 @@ Deno.test("taskPermissions() reaches the host S3 requests go to: virtual host, p
     ["s3://data/p", { AWS_ENDPOINT_URL_S3: "", AWS_ENDPOINT_URL: "http://h:80/" }, "h:80"],
   ];
   for (const [url, env, host] of cases) {
-    const granted = await taskPermissions("validate", ["--path", url], envOf(env));
+    const granted = await taskPermissions("validate", ["--path", url], envOf({ ...KEYS, ...env }));
     assert.deepEqual(granted.net, [host], `${url} ${JSON.stringify(env)}`);
   }
 });
@@ -373,7 +425,7 @@ Deno.test({
         "run",
         "--allow-run",
         "--allow-read",
-        `--allow-env=${S3_ENDPOINT_VARIABLES.join(",")}`,
+        `--allow-env=${LAUNCHER_ENV_VARIABLES.join(",")}`,
       ]);
       // SIGTERM to the launcher alone stops the task, and its exit code comes back.
       Deno.kill(launcher.pid, "SIGTERM");
@@ -394,7 +446,7 @@ Deno.test("deno.json runs every task through the launcher, which loads no npm pa
     assert.equal(
       config.tasks[task],
       `deno run --allow-run --allow-read --allow-env=${
-        S3_ENDPOINT_VARIABLES.join(",")
+        LAUNCHER_ENV_VARIABLES.join(",")
       } scripts/launch.ts ${task}`,
     );
   }

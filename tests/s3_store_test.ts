@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { S3Error, S3Store } from "../src/store/s3_store.ts";
+import { NoAwsCredentialsError } from "../src/store/aws_credentials.ts";
 import { parseErrorBody, parseListPage, unescapeXml } from "../src/store/_s3_xml.ts";
 import {
   backoffCeiling,
@@ -144,15 +145,32 @@ Deno.test("S3Store.fromUrl() reads the AWS_* environment", async () => {
       "AWS_REGION",
       "AWS_ENDPOINT_URL_S3",
       "AWS_ENDPOINT_URL",
+      "AWS_EC2_METADATA_DISABLED",
+      "AWS_CONFIG_FILE",
+      "AWS_SHARED_CREDENTIALS_FILE",
+      "AWS_PROFILE",
+      "AWS_WEB_IDENTITY_TOKEN_FILE",
+      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     ]
       .map((name) => [name, Deno.env.get(name)]),
   );
   try {
     for (const name of Object.keys(saved)) Deno.env.delete(name);
-    assert.throws(
-      () => S3Store.fromUrl("s3://bucket/p"),
-      /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set/,
-    );
+    // No keys and no other source (the instance metadata is switched off: no request leaves
+    // this machine): the store opens, and fetching its credentials says what was tried.
+    Deno.env.set("AWS_EC2_METADATA_DISABLED", "true");
+    Deno.env.set("AWS_CONFIG_FILE", "/nonexistent/config");
+    Deno.env.set("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
+    const keyless = S3Store.fromUrl("s3://bucket/p");
+    await assert.rejects(keyless.checkCredentials(), (error: unknown) => {
+      assert.ok(error instanceof StoreError);
+      assert.equal(error.code, "NO_CREDENTIALS");
+      assert.match(error.message, /1\. environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+      return true;
+    });
+    await assert.rejects(keyless.get("k"), /No AWS credentials found.* after 1 attempt$/s);
+    await assert.rejects(openStore("s3://bucket/p"), /No AWS credentials found/);
     Deno.env.set("AWS_ACCESS_KEY_ID", "AK");
     Deno.env.set("AWS_SECRET_ACCESS_KEY", "SK");
     Deno.env.set("AWS_REGION", "ap-south-1");
@@ -879,4 +897,46 @@ cephTest("openStore() opens s3:// URLs from the AWS_* environment", async (ceph)
       else Deno.env.set(name, value);
     }
   }
+});
+
+Deno.test("A refresh that fails after the credentials expired is retried; a store that never had credentials fails at once", async () => {
+  const seen: string[] = [];
+  const toy = (request: Request): Promise<Response> => {
+    seen.push(request.headers.get("x-amz-security-token") ?? "");
+    return Promise.resolve(new Response("x"));
+  };
+  let calls = 0;
+  const store = new S3Store({
+    bucket: "bucket",
+    endpoint: "http://127.0.0.1:9",
+    retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    fetch: toy,
+    credentials: () => {
+      calls++;
+      // The first credentials expire in 300 ms; the next two fetches fail, the third works.
+      if (calls === 1) {
+        return Promise.resolve({
+          accessKeyId: "AK",
+          secretAccessKey: "SK",
+          sessionToken: "first",
+          expiration: new Date(Date.now() + 300),
+        });
+      }
+      if (calls <= 3) return Promise.reject(new NoAwsCredentialsError([]));
+      return Promise.resolve({ accessKeyId: "AK", secretAccessKey: "SK", sessionToken: "second" });
+    },
+  });
+  await store.get("k");
+  await new Promise((r) => setTimeout(r, 400));
+  await store.get("k");
+  assert.deepEqual(seen, ["first", "second"]);
+  assert.equal(calls, 4);
+  assert.equal(store.stats.retries, 2);
+  const never = new S3Store({
+    bucket: "bucket",
+    endpoint: "http://127.0.0.1:9",
+    fetch: toy,
+    credentials: () => Promise.reject(new NoAwsCredentialsError([])),
+  });
+  await assert.rejects(never.get("k"), /No AWS credentials found.* after 1 attempt$/s);
 });

@@ -21,7 +21,9 @@ const memoryStores = new Map<string, MemoryStore>();
  * - `memory://<name>`: a {@link MemoryStore}, the same instance for the same
  *   name within this process;
  * - `s3://bucket/prefix`: an S3 store (loaded on demand from `./s3_store.ts`;
- *   needs network and `AWS_*` env permissions);
+ *   needs network and `AWS_*` env permissions), with its credentials fetched
+ *   from the AWS credential chain (a `NoAwsCredentialsError` listing what
+ *   was tried if there are none);
  * - anything else: a {@link StoreError} with code `UNSUPPORTED_SCHEME`.
  *
  * @param urlOrPath A folder path or a store URL.
@@ -69,7 +71,7 @@ export async function openStore(urlOrPath: string): Promise<ByteStore> {
 
 // --- S3 hook ---------------------------------------------------------------
 // The S3 store lives in ./s3_store.ts and exports `S3Store` with a static
-// `fromUrl(url: string): S3Store`. It is imported on demand so that local-only
+// `fromUrl(url: string): S3Store` and `checkCredentials()`. It is imported on demand so that local-only
 // users never load it; if the module cannot be loaded, the error says so.
 async function openS3Store(url: string): Promise<ByteStore> {
   let module: typeof import("./s3_store.ts");
@@ -84,5 +86,8 @@ async function openS3Store(url: string): Promise<ByteStore> {
       { cause: error },
     );
   }
-  return module.S3Store.fromUrl(url);
+  const store = module.S3Store.fromUrl(url);
+  // Fetch the credentials now: without any, the caller stops before any work.
+  await store.checkCredentials();
+  return store;
 }

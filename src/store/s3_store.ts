@@ -6,13 +6,21 @@
  * Permissions: `--allow-net` for the endpoint host (`*.amazonaws.com` or the
  * custom endpoint), and `--allow-env` for the variables in
  * `S3_ENV_VARIABLES` (`./s3_location.ts`) when opened with
- * {@link S3Store.fromUrl}.
+ * {@link S3Store.fromUrl}; without keys in the environment, what the
+ * credential chain needs (`./aws_credentials.ts`).
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
 import { AwsClient } from "./_deps.ts";
+import {
+  awsCredentialChain,
+  type AwsCredentialProvider,
+  type AwsCredentials,
+  NoAwsCredentialsError,
+  refreshingCredentials,
+} from "./aws_credentials.ts";
 import type { ByteStore } from "./byte_store.ts";
 import { parseErrorBody, parseListPage } from "./_s3_xml.ts";
 import {
@@ -32,15 +40,8 @@ import { StoreError } from "./store_error.ts";
 
 export type { RetryOptions } from "./_s3_retry.ts";
 
-/** Access keys for SigV4 signing. */
-export interface S3Credentials {
-  /** The access key id (`AWS_ACCESS_KEY_ID`). */
-  accessKeyId: string;
-  /** The secret access key (`AWS_SECRET_ACCESS_KEY`). */
-  secretAccessKey: string;
-  /** A session token for temporary credentials (`AWS_SESSION_TOKEN`). */
-  sessionToken?: string;
-}
+/** Access keys for SigV4 signing (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`). */
+export type S3Credentials = AwsCredentials;
 
 /** Tuning options shared by the constructor and {@link S3Store.fromUrl}. */
 export interface S3StoreTuning {
@@ -75,8 +76,13 @@ export interface S3StoreOptions extends S3StoreTuning {
    * bucket name that is not a plain DNS label, else `false`.
    */
   pathStyle?: boolean;
-  /** The signing keys. */
-  credentials: S3Credentials;
+  /**
+   * The signing keys, or a provider of temporary ones (such as
+   * `awsCredentialChain()`): it is called for the first request, and again
+   * whenever the credentials it gave expire within 5 minutes
+   * (`refreshingCredentials`), so a long job outlives them.
+   */
+  credentials: S3Credentials | AwsCredentialProvider;
   /** The `url` the store reports (default `s3://<bucket>/<prefix>`). */
   url?: string;
 }
@@ -217,7 +223,9 @@ export class S3Store implements ByteStore {
   readonly url: string;
   #root: string;
   #base: string;
-  #client: AwsClient;
+  #credentials: AwsCredentialProvider;
+  #signer: { credentials: AwsCredentials; client: AwsClient } | undefined;
+  #region: string;
   #gate: Semaphore;
   #policy: RetryPolicy;
   #pageSize: number;
@@ -236,7 +244,10 @@ export class S3Store implements ByteStore {
     if (!/^[a-zA-Z0-9._-]{3,255}$/.test(bucket)) {
       throw new TypeError(`Invalid S3 bucket name: "${bucket}"`);
     }
-    if (!credentials?.accessKeyId || !credentials?.secretAccessKey) {
+    if (
+      typeof credentials !== "function" &&
+      (!credentials?.accessKeyId || !credentials?.secretAccessKey)
+    ) {
       throw new TypeError(`Cannot open S3 bucket "${bucket}": credentials are missing`);
     }
     const prefix = (options.prefix ?? "").replace(/^\/+|\/+$/g, "");
@@ -249,14 +260,10 @@ export class S3Store implements ByteStore {
     });
     this.#root = prefix === "" ? "" : `${prefix}/`;
     this.url = options.url ?? `s3://${bucket}${prefix === "" ? "" : `/${prefix}`}`;
-    this.#client = new AwsClient({
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      sessionToken: credentials.sessionToken || undefined,
-      service: "s3",
-      region,
-      retries: 0,
-    });
+    this.#region = region;
+    this.#credentials = typeof credentials === "function"
+      ? refreshingCredentials(credentials)
+      : () => Promise.resolve(credentials);
     const concurrency = options.maxConcurrency ?? 16;
     this.#gate = new Semaphore(concurrency);
     this.#policy = retryPolicy(options.retry);
@@ -272,9 +279,13 @@ export class S3Store implements ByteStore {
   }
 
   /**
-   * Open `s3://bucket/prefix` with credentials, region and endpoint from the
-   * standard environment variables: `AWS_ACCESS_KEY_ID`,
-   * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` (or
+   * Open `s3://bucket/prefix` with credentials from the standard AWS
+   * credential chain (`awsCredentialChain()`: `AWS_ACCESS_KEY_ID`,
+   * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`; else a profile of the
+   * shared files, web identity, container credentials, instance metadata),
+   * fetched at the first request and refreshed 5 minutes before they
+   * expire, and region and endpoint from the standard environment
+   * variables: `AWS_REGION` (or
    * `AWS_DEFAULT_REGION`; default `us-east-1`), and `AWS_ENDPOINT_URL_S3` or
    * `AWS_ENDPOINT_URL` for an S3-compatible server (path-style), and
    * `AWS_MAX_ATTEMPTS`, the total attempts per operation as the AWS SDKs
@@ -282,13 +293,15 @@ export class S3Store implements ByteStore {
    * 13, which waits at least 31 s in all before giving up; each attempt
    * beyond 13 adds 5 to 10 s). An explicit `tuning.retry.maxAttempts` wins
    * over the variable. Needs `--allow-env` for the variables in
-   * `S3_ENV_VARIABLES` (`./s3_location.ts`).
+   * `S3_ENV_VARIABLES` (`./s3_location.ts`), and without keys in the
+   * environment what the chain needs. Creates no connection and fetches no
+   * credentials: {@link S3Store.checkCredentials} does, or the first request.
    *
    * @param url An `s3://bucket/prefix` URL.
    * @param tuning Concurrency, retry and fetch options.
    * @returns The store.
-   * @throws {TypeError} If the URL is not `s3://bucket[/prefix]`, the keys are
-   *   not set, or `AWS_MAX_ATTEMPTS` is not a whole number of at least 1.
+   * @throws {TypeError} If the URL is not `s3://bucket[/prefix]`, or
+   *   `AWS_MAX_ATTEMPTS` is not a whole number of at least 1.
    *
    * @example Open a store on a local S3-compatible server
    * ```ts
@@ -308,22 +321,47 @@ export class S3Store implements ByteStore {
   static fromUrl(url: string, tuning: S3StoreTuning = {}): S3Store {
     const env = (name: S3EnvVariable): string | undefined => Deno.env.get(name) || undefined;
     const location = resolveS3Url(url, env);
-    const accessKeyId = env("AWS_ACCESS_KEY_ID");
-    const secretAccessKey = env("AWS_SECRET_ACCESS_KEY");
-    if (accessKeyId === undefined || secretAccessKey === undefined) {
-      throw new TypeError(
-        `Cannot open "${url}": AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set`,
-      );
-    }
     const attemptsText = env("AWS_MAX_ATTEMPTS");
     const envAttempts = attemptsText === undefined ? undefined : parseMaxAttempts(attemptsText);
     return new S3Store({
       ...tuning,
       retry: { ...tuning.retry, maxAttempts: tuning.retry?.maxAttempts ?? envAttempts },
       ...location,
-      credentials: { accessKeyId, secretAccessKey, sessionToken: env("AWS_SESSION_TOKEN") },
+      credentials: awsCredentialChain({ region: location.region }),
       url,
     });
+  }
+
+  /**
+   * Fetch the credentials now, if not yet done (later requests reuse them
+   * until they expire within 5 minutes): `openStore` calls it, so that a
+   * task without credentials stops before any work, saying what it tried.
+   *
+   * @throws {NoAwsCredentialsError} If no link of the chain yields credentials.
+   * @throws {StoreError} With code `"IO"` if the provider failed otherwise.
+   *
+   * @example Static keys are there at once
+   * ```ts
+   * import { S3Store } from "./s3_store.ts";
+   * const store = new S3Store({
+   *   bucket: "data",
+   *   endpoint: "http://127.0.0.1:9",
+   *   credentials: { accessKeyId: "AK", secretAccessKey: "SK" },
+   * });
+   * await store.checkCredentials();
+   * ```
+   */
+  async checkCredentials(): Promise<void> {
+    try {
+      await this.#credentials();
+    } catch (error) {
+      if (error instanceof NoAwsCredentialsError) throw error;
+      throw new StoreError(
+        "IO",
+        `Cannot get AWS credentials for ${this.url}: ${(error as Error)?.message ?? error}`,
+        { cause: error },
+      );
+    }
   }
 
   /**
@@ -580,6 +618,25 @@ export class S3Store implements ByteStore {
     return `${this.#base}/${full.split("/").map(encodeURIComponent).join("/")}`;
   }
 
+  /** A signer with the current credentials (a new one when they were refreshed). */
+  async #client(): Promise<AwsClient> {
+    const credentials = await this.#credentials();
+    if (this.#signer?.credentials !== credentials) {
+      this.#signer = {
+        credentials,
+        client: new AwsClient({
+          accessKeyId: credentials.accessKeyId,
+          secretAccessKey: credentials.secretAccessKey,
+          sessionToken: credentials.sessionToken || undefined,
+          service: "s3",
+          region: this.#region,
+          retries: 0,
+        }),
+      };
+    }
+    return this.#signer.client;
+  }
+
   /** Run `attempt` until it succeeds, fails for good, or attempts run out. */
   async #retry<T>(operation: S3Operation, key: string, attempt: () => Promise<T>): Promise<T> {
     for (let n = 1;; n++) {
@@ -614,9 +671,19 @@ export class S3Store implements ByteStore {
     headers: Record<string, string> = {},
     body?: Uint8Array<ArrayBuffer>,
   ): Promise<Reply> {
+    let client: AwsClient;
+    try {
+      client = await this.#client();
+    } catch (error) {
+      const none = error instanceof NoAwsCredentialsError;
+      const message = none ? error.message : `cannot get AWS credentials (${describe(error)})`;
+      // No credentials ever: final. A refresh that fails once the old ones expired: the
+      // endpoint may come back (an agent restarting), so the operation is retried.
+      throw new Failure(!none || this.#signer !== undefined, message, { cause: error });
+    }
     let request: Request;
     try {
-      request = await this.#client.sign(url, { method, headers, body });
+      request = await client.sign(url, { method, headers, body });
     } catch (error) {
       throw new Failure(false, `cannot build the request (${describe(error)})`, { cause: error });
     }

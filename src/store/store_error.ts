@@ -15,6 +15,7 @@
  * - `LINK`: a path inside a local store is a symbolic link: stores never
  *   read, write or delete through links.
  * - `IO`: the backend failed (file system, network).
+ * - `NO_CREDENTIALS`: no link of the AWS credential chain yielded credentials.
  */
 export type StoreErrorCode =
   | "NOT_FOUND"
@@ -23,7 +24,8 @@ export type StoreErrorCode =
   | "UNSUPPORTED_SCHEME"
   | "CORRUPT"
   | "LINK"
-  | "IO";
+  | "IO"
+  | "NO_CREDENTIALS";
 
 /**
  * An error of the storage layer that carries a machine-readable `code`.
