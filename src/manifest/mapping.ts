@@ -356,7 +356,7 @@ export const SLICE_NOMINAL_FRACTION = 0.05;
  * import assert from "node:assert/strict";
  * const defs = standardSplitDefinitions(42, { fractions: { train: 0.8, val: 0.1, test_interpolation: 0.1 }, cornerQuantile: 0.85 });
  * assert.deepEqual(defs.map((d) => d.name), ["train", "val", "test_interpolation", "test_extrapolation_slice", "test_extrapolation_corner"]);
- * assert.ok(Math.abs(defs[4].fraction - 0.0225) < 1e-15);
+ * assert.equal(defs[4].fraction, 0.0225);
  * ```
  */
 export function standardSplitDefinitions(
@@ -396,7 +396,8 @@ export function standardSplitDefinitions(
   defs.push({
     name: CORNER_SPLIT,
     algorithm: "corner",
-    fraction: (1 - q) * (1 - q),
+    // 12 significant digits: 0.0225, not the float noise 0.022500000000000006.
+    fraction: Number(((1 - q) * (1 - q)).toPrecision(12)),
     fractionOf: `the samples outside ${SLICE_SPLIT}, as (1 - quantile)^2: exact only if the ` +
       `persistence and volatility statistics were independent; ${realized}`,
     seed,
