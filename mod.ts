@@ -108,8 +108,11 @@ export {
 export { canonicalJson } from "./src/manifest/canonical_json.ts";
 export { configHash } from "./src/manifest/hashing.ts";
 export { gitHash } from "./src/manifest/git_hash.ts";
+export { datasetFacts } from "./src/manifest/mapping.ts";
 export type { ManifestArrayInput, SplitDefinition } from "./src/manifest/mapping.ts";
+export { ManifestLayoutError, oldLayoutMessage } from "./src/manifest/layout.ts";
 export type {
+  DatasetFacts,
   Manifest,
   ManifestArray,
   ManifestChunking,
@@ -120,7 +123,7 @@ export type {
   ManifestParams,
   ManifestPrior,
   ManifestRealizedSplit,
-  ManifestRng,
+  ManifestRngSeeds,
   ManifestShocks,
   ManifestSimulator,
   ManifestSliceRule,

@@ -36,8 +36,9 @@ Options:
   --quiet             no progress output
   -h, --help          show this help
 
-Exit codes: 0 valid; 1 problems found (or a runtime failure); 2 bad input: a bad flag, or
-a path that holds no finished dataset (the message says what it holds).`;
+Exit codes: 0 valid; 1 problems found (or a runtime failure); 2 bad input: a bad flag, a
+path that holds no finished dataset (the message says what it holds), or a dataset whose
+manifest is in the layout before 0.2.0 (one line: which version wrote it, what to do).`;
 
 async function main(): Promise<number> {
   const values = parseFlags(Deno.args, VALIDATE_FLAGS);

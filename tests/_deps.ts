@@ -9,3 +9,4 @@ export {
   solve,
 } from "npm:ml-matrix@6.15.1";
 export * as zarrita from "npm:zarrita@0.7.5";
+export { Ajv as Ajv07 } from "npm:ajv@8.20.0";

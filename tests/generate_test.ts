@@ -77,7 +77,7 @@ Deno.test("generateDataset() stores exactly what the simulators produce, seed gl
       }
     }
     const m = (await readManifest(store))!;
-    assert.equal(m.rng.global_seed, 7);
+    assert.equal(m.rng_seeds.global, 7);
     assert.equal(m.simulators.zlb.n_samples, 40);
     // Splits: disjoint, covering, holdouts exactly the slice rule.
     const splits = parseSplitsJson(new TextDecoder().decode((await store.get("zlb/splits.json"))!));
@@ -301,7 +301,7 @@ Deno.test("generate CLI: config file values apply and flags override them", asyn
     assert.deepEqual(Object.keys(m.simulators), ["rbc"]);
     assert.equal(m.simulators.rbc.n_samples, 12);
     assert.equal(m.T, 9);
-    assert.equal(m.rng.global_seed, 3);
+    assert.equal(m.rng_seeds.global, 3);
     assert.match(m.git_hash, /^([0-9a-f]{40}|unknown)$/);
   } finally {
     await Deno.remove(root, { recursive: true });

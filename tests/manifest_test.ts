@@ -191,7 +191,7 @@ interface Built {
 
 function generator(zarrFormat: 2 | 3 = 3): Built {
   const gen = new ManifestGenerator({
-    version: "1.2.0-rc.1",
+    version: "1.2.0",
     globalSeed: 42,
     T,
     H,
@@ -251,7 +251,7 @@ Deno.test("validateManifest() accepts a full manifest (v3 and v2)", () => {
   assert.deepEqual(validateManifest(m3), []);
   assert.deepEqual(validateManifest(JSON.parse(JSON.stringify(m3))), []);
   const m2 = generator(2).gen.build();
-  assert.equal(m2.storage.zarr_format, 2);
+  assert.equal(m2.simulators.nk.storage.zarr_format, 2);
   assert.deepEqual(validateManifest(m2), []);
   assert.ok("0.0.0.0" in m2.simulators.nk.arrays.irfs.chunk_sha256);
   assert.ok("c/0/0/0/0" in m3.simulators.nk.arrays.irfs.chunk_sha256);
@@ -259,13 +259,14 @@ Deno.test("validateManifest() accepts a full manifest (v3 and v2)", () => {
 
 Deno.test("ManifestGenerator.build() records the seed README's fields in snake_case", () => {
   const m = valid();
-  assert.equal(m.version, "1.2.0-rc.1");
+  assert.equal(m.version, "1.2.0");
   assert.equal(m.created_at, "2025-06-01T12:00:00.000Z");
   assert.equal(m.T, T);
-  assert.equal(m.rng.global_seed, 42);
-  assert.equal(m.rng.per_sample, true);
-  assert.deepEqual(m.rng.streams.ids, { THETA: 0, EPS: 1, REGIME: 2, SPARE: 3 });
-  assert.deepEqual(m.storage.codec, {
+  assert.equal(m.rng_seeds.global, 42);
+  assert.equal(m.rng_seeds.per_sample, true);
+  assert.equal(m.rng_seeds.derivation_algorithm, "global_seed + sample_index");
+  assert.deepEqual(m.rng_seeds.streams.ids, { THETA: 0, EPS: 1, REGIME: 2, SPARE: 3 });
+  assert.deepEqual(m.simulators.nk.storage.codec, {
     id: "blosc",
     cname: "zstd",
     clevel: 3,
@@ -273,8 +274,25 @@ Deno.test("ManifestGenerator.build() records the seed README's fields in snake_c
     typesize: 4,
   });
   const nk = m.simulators.nk;
-  assert.deepEqual(nk.shock_manifest.sigma_default, [0.0025, 0.005, 0.0025]);
-  assert.equal(nk.shock_manifest.irf_shock_size, 1);
+  assert.deepEqual(nk.shock_manifest.sigma, [0.0025, 0.005, 0.0025]);
+  assert.equal(nk.shock_manifest.n_shocks, 3);
+  assert.equal(nk.shock_manifest.default_size, 1);
+  assert.equal(nk.shock_manifest.irf_sign, 1);
+  assert.deepEqual(nk.obs_manifest.canonical_names, ["output", "inflation", "rate"]);
+  assert.deepEqual(nk.obs_manifest.extra_names, ["real_rate_ann", "natural_rate_ann"]);
+  assert.equal(nk.obs_manifest.n_canonical, 3);
+  assert.equal(nk.obs_manifest.n_extra, 2);
+  assert.deepEqual(nk.param_manifest.priors[0], {
+    type: "uniform",
+    params: { lo: 0.985, hi: 0.995 },
+  });
+  assert.deepEqual(m.simulators.switching.param_manifest.priors[1], {
+    type: "structured",
+    params: { algorithm: "sw_v1" },
+  });
+  assert.deepEqual(nk.generator, m.simulators.switching.generator);
+  assert.equal(nk.generator.name, "ume-data");
+  assert.deepEqual(nk.storage.chunking, { axis: "sample", chunk_samples: CHUNK });
   assert.deepEqual(nk.arrays.theta.dimension_names, ["sample", "param"]);
   assert.equal(nk.config_hash, configHash(nk.config));
   assert.deepEqual(Object.keys(nk.config), [
@@ -285,14 +303,31 @@ Deno.test("ManifestGenerator.build() records the seed README's fields in snake_c
     "nested",
     "seed",
   ]);
-  assert.deepEqual(m.splits.map((s) => s.name), [
+  assert.deepEqual(Object.keys(m), [
+    "version",
+    "created_at",
+    "git_hash",
+    "simulators",
+    "splits",
+    "rng_seeds",
+    "T",
+    "H",
+  ]);
+  assert.deepEqual(Object.keys(m.splits), [
     "train",
     "val",
     "test_interpolation",
     "test_extrapolation_slice",
     "test_extrapolation_corner",
   ]);
-  assert.deepEqual(m.splits.map((s) => s.nominal_fraction), [0.8, 0.1, 0.1, null, null]);
+  assert.deepEqual(
+    Object.values(m.splits).map((s) => [s.algorithm, s.fraction]),
+    [["random", 0.8], ["random", 0.1], ["random", 0.1], ["slice", 0.05], [
+      "corner",
+      0.0225,
+    ]],
+  );
+  assert.match(m.splits.train.fraction_of, /outside test_extrapolation_slice and/);
   const sw = m.simulators.switching;
   assert.deepEqual(sw.rejections, { total: 5, rate: 5 / 42 });
   const sizes = Object.values(sw.splits).reduce((s, v) => s + v.n, 0);
@@ -305,9 +340,14 @@ Deno.test("ManifestGenerator.build() records the seed README's fields in snake_c
 Deno.test("validateManifest() rejects bad version, hashes and dates at their paths", () => {
   assertViolation(violationsAfter((m) => m.version = "1.0"), "/version", /semantic version/);
   assertViolation(violationsAfter((m) => m.version = "01.0.0"), "/version");
-  assertViolation(violationsAfter((m) => m.generator.version = "v1"), "/generator/version");
+  assertViolation(violationsAfter((m) => m.version = "1.0.0-rc.1"), "/version");
+  assertViolation(
+    violationsAfter((m) => m.simulators.nk.generator.version = "v1"),
+    "/simulators/nk/generator/version",
+  );
   assertViolation(violationsAfter((m) => m.git_hash = "xyz"), "/git_hash", /git commit hash/);
   assertViolation(violationsAfter((m) => m.git_hash = "A".repeat(40)), "/git_hash");
+  assertViolation(violationsAfter((m) => m.git_hash = "a".repeat(64)), "/git_hash");
   assertViolation(
     violationsAfter((m) => m.simulators.nk.config_hash = "abc"),
     "/simulators/nk/config_hash",
@@ -328,8 +368,8 @@ Deno.test("validateManifest() rejects out-of-range numbers and wrong types", () 
     /Must be <= 1: got 1.5/,
   );
   assertViolation(
-    violationsAfter((m) => m.splits[0].nominal_fraction = 1.2),
-    "/splits/0/nominal_fraction",
+    violationsAfter((m) => m.splits.train.fraction = 1.2),
+    "/splits/train/fraction",
   );
   assertViolation(
     violationsAfter((m) => m.simulators.nk.rejections.total = -1),
@@ -341,21 +381,37 @@ Deno.test("validateManifest() rejects out-of-range numbers and wrong types", () 
     "/simulators/nk/n_samples",
   );
   assertViolation(violationsAfter((m) => m.T = 2.5), "/T", /integer/);
-  assertViolation(violationsAfter((m) => m.rng.global_seed = -1), "/rng/global_seed");
+  assertViolation(violationsAfter((m) => m.H = 0), "/H");
+  assertViolation(violationsAfter((m) => m.rng_seeds.global = -1), "/rng_seeds/global");
   assertViolation(
-    violationsAfter((m) => m.storage.codec.clevel = 5),
-    "/storage/codec/clevel",
+    violationsAfter((m) => m.simulators.nk.storage.codec.clevel = 5),
+    "/simulators/nk/storage/codec/clevel",
     /Must be 3/,
   );
-  assertViolation(violationsAfter((m) => m.storage.zarr_format = 4), "/storage/zarr_format");
-  assertViolation(violationsAfter((m) => m.rng.per_sample = false), "/rng/per_sample");
   assertViolation(
-    violationsAfter((m) => m.splits[0].algorithm = "stratified"),
-    "/splits/0/algorithm",
+    violationsAfter((m) => m.simulators.nk.storage.zarr_format = 4),
+    "/simulators/nk/storage/zarr_format",
+  );
+  assertViolation(violationsAfter((m) => m.rng_seeds.per_sample = false), "/rng_seeds/per_sample");
+  assertViolation(
+    violationsAfter((m) => m.splits.train.algorithm = "stratified"),
+    "/splits/train/algorithm",
   );
   assertViolation(
-    violationsAfter((m) => m.simulators.nk.shock_manifest.irf_shock_size = 0),
-    "/simulators/nk/shock_manifest/irf_shock_size",
+    violationsAfter((m) => m.simulators.nk.shock_manifest.default_size = 0),
+    "/simulators/nk/shock_manifest/default_size",
+  );
+  assertViolation(
+    violationsAfter((m) => m.simulators.nk.shock_manifest.default_size = -1),
+    "/simulators/nk/shock_manifest/default_size",
+  );
+  assertViolation(
+    violationsAfter((m) => m.simulators.nk.shock_manifest.irf_sign = 0),
+    "/simulators/nk/shock_manifest/irf_sign",
+  );
+  assertViolation(
+    violationsAfter((m) => m.simulators.nk.obs_manifest.n_canonical = 4),
+    "/simulators/nk/obs_manifest/n_canonical",
   );
   assertViolation(
     violationsAfter((m) => m.simulators.nk.arrays.theta.dtype = "float64"),
@@ -376,17 +432,26 @@ Deno.test("validateManifest() reports missing and unknown fields at their paths"
     /missing/,
   );
   assertViolation(violationsAfter((m) => m.simulatorz = {}), "/simulatorz", /Unknown field/);
+  assertViolation(violationsAfter((m) => m.generator = {}), "/generator", /Unknown field/);
+  assertViolation(violationsAfter((m) => m.notes = 3), "/notes");
+  assert.deepEqual(violationsAfter((m) => m.notes = "a note"), []);
   assertViolation(
     violationsAfter((m) => m.simulators.NK = m.simulators.nk),
     "/simulators/NK",
     /Invalid key/,
   );
   assertViolation(
-    violationsAfter((m) => delete m.splits[4].quantile),
-    "/splits/4/quantile",
+    violationsAfter((m) => delete m.splits.test_extrapolation_corner.quantile),
+    "/splits/test_extrapolation_corner/quantile",
     /missing/,
   );
   assertViolation(violationsAfter((m) => m.splits = []), "/splits");
+  assertViolation(violationsAfter((m) => delete m.splits.val), "/splits/val", /missing/);
+  assertViolation(
+    violationsAfter((m) => delete m.simulators.nk.storage),
+    "/simulators/nk/storage",
+    /missing/,
+  );
   assertViolation(violationsAfter((m) => m.simulators = {}), "/simulators");
 });
 
@@ -413,13 +478,13 @@ Deno.test("validateManifest() checks lengths, bounds and defaults in code", () =
     /outside the bounds/,
   );
   assertViolation(
-    violationsAfter((m) => m.simulators.nk.param_manifest.priors[1].hi = 3),
+    violationsAfter((m) => m.simulators.nk.param_manifest.priors[1].params.hi = 3),
     `${p}/priors/1`,
     /exceeds the bounds/,
   );
   assertViolation(
-    violationsAfter((m) => delete m.simulators.nk.param_manifest.priors[1].lo),
-    `${p}/priors/1/lo`,
+    violationsAfter((m) => delete m.simulators.nk.param_manifest.priors[1].params.lo),
+    `${p}/priors/1/params/lo`,
     /missing/,
   );
   assertViolation(
@@ -432,8 +497,22 @@ Deno.test("validateManifest() checks lengths, bounds and defaults in code", () =
     `${p}/bounds/0`,
   );
   assertViolation(
-    violationsAfter((m) => m.simulators.nk.shock_manifest.sigma_default.pop()),
-    "/simulators/nk/shock_manifest/sigma_default",
+    violationsAfter((m) => m.simulators.nk.shock_manifest.sigma.pop()),
+    "/simulators/nk/shock_manifest/sigma",
+  );
+  assertViolation(
+    violationsAfter((m) => m.simulators.nk.shock_manifest.n_shocks = 2),
+    "/simulators/nk/shock_manifest/n_shocks",
+    /number of shock names 3/,
+  );
+  assertViolation(
+    violationsAfter((m) => m.simulators.nk.obs_manifest.n_extra = 0),
+    "/simulators/nk/obs_manifest/n_extra",
+  );
+  assertViolation(
+    violationsAfter((m) => m.simulators.switching.storage.zarr_format = 2),
+    "/simulators/switching/storage",
+    /Dataset-wide/,
   );
   assertViolation(
     violationsAfter((m) => m.simulators.nk.obs_manifest.units.pop()),
@@ -443,7 +522,7 @@ Deno.test("validateManifest() checks lengths, bounds and defaults in code", () =
 
 Deno.test("validateManifest() checks split fractions and sizes in code", () => {
   assertViolation(
-    violationsAfter((m) => m.splits[0].nominal_fraction = 0.7),
+    violationsAfter((m) => m.splits.train.fraction = 0.7),
     "/splits",
     /sum to 0\.(9|8999)/,
   );
@@ -459,14 +538,18 @@ Deno.test("validateManifest() checks split fractions and sizes in code", () => {
   assertViolation(v, "/simulators/nk/splits/val/realized_fraction", /n \/ n_samples/);
   assertViolation(v, "/simulators/nk/splits", /Realized fractions sum to/);
   assertViolation(
-    violationsAfter((m) => m.splits[1].seed = 7),
+    violationsAfter((m) => m.splits.val.seed = 7),
     "/splits",
     /one seed/,
   );
   assertViolation(
-    violationsAfter((m) => m.splits[1].name = "train"),
-    "/splits/1",
-    /Duplicate split name/,
+    violationsAfter((m) => m.splits.val.algorithm = "slice"),
+    "/splits/val/algorithm",
+    /Only the split "test_extrapolation_slice"/,
+  );
+  assertViolation(
+    violationsAfter((m) => m.splits.test_extrapolation_corner.algorithm = "random"),
+    "/splits/test_extrapolation_corner/algorithm",
   );
   assertViolation(
     violationsAfter((m) => delete m.simulators.nk.splits.val),
@@ -526,7 +609,10 @@ Deno.test("validateManifest() checks shapes, chunks and digests against n_sample
     violationsAfter((m) => m.simulators.switching.metadata_arrays.regime_seq.shape = [36, T]),
     "/simulators/switching/metadata_arrays/regime_seq/shape/0",
   );
-  assertViolation(violationsAfter((m) => m.storage.zarr_format = 2), `${a}/theta/chunk_sha256`);
+  assertViolation(
+    violationsAfter((m) => m.simulators.nk.storage.zarr_format = 2),
+    `${a}/theta/chunk_sha256`,
+  );
   assertViolation(
     violationsAfter((m) => m.simulators.nk.config.seed = 43),
     "/simulators/nk/config_hash",
@@ -538,7 +624,7 @@ Deno.test("validateManifest() returns every violation at once", () => {
   const v = violationsAfter((m) => {
     m.version = "x";
     m.simulators.nk.param_manifest.bounds[1] = [3, 2];
-    m.splits[2].nominal_fraction = 0.2;
+    m.splits.test_interpolation.fraction = 0.2;
     delete m.simulators.switching.corner_rule;
   });
   assertViolation(v, "/version");
@@ -660,7 +746,8 @@ Deno.test("ManifestGenerator.save() writes nothing when the manifest is invalid"
   gen.addSplit({
     name: "extra",
     algorithm: "random",
-    nominalFraction: 0.5,
+    fraction: 0.5,
+    fractionOf: "all samples",
     seed: 42,
     description: "",
   });
@@ -685,10 +772,10 @@ Deno.test("ManifestValidationError lists the violations", () => {
   } catch (e) {
     assert.ok(e instanceof ManifestValidationError);
     assert.equal(e.code, "MANIFEST_INVALID");
-    assert.ok(e.violations.length >= 10);
+    assert.equal(e.violations.length, 8);
     assert.match(
       e.message,
-      /^Invalid manifest: 10 violation\(s\)\n(.|\n)*\n {2}\/version: Must be a semantic version/,
+      /^Invalid manifest: 8 violation\(s\)\n(.|\n)*\n {2}\/version: Must be a semantic version/,
     );
   }
 });
@@ -708,7 +795,8 @@ Deno.test("ManifestGenerator rejects duplicates, unknown worlds and non-JSON con
       gen.addSplit({
         name: "val",
         algorithm: "random",
-        nominalFraction: 0.1,
+        fraction: 0.1,
+        fractionOf: "all samples",
         seed: 1,
         description: "",
       }),

@@ -249,7 +249,7 @@ Deno.test("collectReport() numbers agree with the dataset: splits, IRF percentil
   assert.ok(data.manifest.compressionRatio > 1);
   assert.equal(data.manifest.gitHash, GIT_HASH);
   assert.equal(data.manifest.createdAt, CREATED_AT);
-  assert.equal(data.manifest.globalSeed, manifest.rng.global_seed);
+  assert.equal(data.manifest.globalSeed, manifest.rng_seeds.global);
   assert.equal(data.manifest.totalSamples, 6 * N);
 
   for (const w of data.worlds) {
@@ -387,7 +387,7 @@ Deno.test("report CLI writes a self-contained page with every chart, the manifes
   assert.equal(field("version"), manifest.version);
   assert.equal(field("created_at"), CREATED_AT);
   assert.equal(field("git_hash"), GIT_HASH);
-  assert.equal(field("global seed"), String(manifest.rng.global_seed));
+  assert.equal(field("global seed"), String(manifest.rng_seeds.global));
   assert.equal(field("T / H"), `${T} / ${H}`);
   assert.match(field("compression ratio"), /^\d+\.\d\d×$/);
 
@@ -400,7 +400,7 @@ Deno.test("report CLI writes a self-contained page with every chart, the manifes
     const irfs = section.querySelectorAll("figure.chart.irf");
     assert.equal(irfs.length, sim.shock_manifest.names.length * 3, world);
     for (const shock of sim.shock_manifest.names) {
-      for (const obs of sim.obs_manifest.canonical) {
+      for (const obs of sim.obs_manifest.canonical_names) {
         const fig = section.querySelectorAll(
           `figure.irf[data-shock="${shock}"][data-observable="${obs}"]`,
         );

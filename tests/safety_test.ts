@@ -219,7 +219,7 @@ Deno.test("one writer per output: two generates racing for one output never both
     else assert.fail(`round ${n}: unexpected refusal ${loser.stderr}`);
     const seed = a.code === 0 ? 42 : 1000;
     const m = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")));
-    assert.equal(m.rng.global_seed, seed, `round ${n}`);
+    assert.equal(m.rng_seeds.global, seed, `round ${n}`);
     // Every sample re-simulated from the manifest's seed: a mixed dataset cannot pass.
     const report = await validateDataset(dir, { resimulate: 8 });
     assert.equal(report.ok, true, `round ${n}: ${JSON.stringify(report.problems)}`);

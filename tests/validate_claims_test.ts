@@ -265,7 +265,7 @@ Deno.test("validateDataset() reports a stray file at the root, an unknown folder
 async function reseeded(base: ByteStore, seed: number): Promise<Overlay> {
   const store = new Overlay(base);
   const m = await readJson(base, "manifest.json") as Record<string, Record<string, Json>>;
-  (m.rng as Record<string, Json>).global_seed = seed;
+  (m.rng_seeds as Record<string, Json>).global = seed;
   for (const [world, w] of Object.entries(m.simulators as Record<string, Record<string, Json>>)) {
     const config = w.config as Record<string, Json>;
     config.global_seed = seed;

@@ -31,6 +31,7 @@ import {
 } from "./mapping.ts";
 import { MANIFEST_KEY, serializeManifest } from "./manifest_io.ts";
 import {
+  type DatasetFacts,
   MAIN_DIMENSIONS,
   type Manifest,
   MANIFEST_CODEC,
@@ -38,6 +39,7 @@ import {
   type ManifestChunking,
   type ManifestGeneratorInfo,
   type ManifestSimulator,
+  type ManifestSplitDefinition,
   RNG_KEYING,
   RNG_NORMAL,
 } from "./types.ts";
@@ -63,8 +65,13 @@ export interface ManifestGeneratorOptions {
   zarrFormat?: 2 | 3;
   /** Creation time. Default: now. */
   createdAt?: Date | string;
-  /** Commit of the generating code (see `gitHash`). Default `"unknown"`. */
+  /**
+   * Commit of the generating code (see `gitHash`). Default `"unknown"`. A
+   * 64-digit (SHA-256) id is recorded as its first 40 digits (the spec's limit).
+   */
   gitHash?: string;
+  /** Free-form notes, recorded as the spec's optional `notes`. */
+  notes?: string;
   /** Generating program; defaults: {@link GENERATOR_NAME}, {@link GENERATOR_VERSION}, the Deno version. */
   generator?: Partial<ManifestGeneratorInfo>;
   /** How the sample axis was chunked (recorded for documentation). */
@@ -171,7 +178,9 @@ const METADATA_PREFIX = "metadata/";
  * gen.addStandardSplits(42);
  * const manifest = gen.build();
  * assert.equal(manifest.simulators.nk.splits.test_extrapolation_slice.n, 1);
- * assert.equal(manifest.rng.derivation, "global_seed + sample_index");
+ * assert.equal(manifest.rng_seeds.derivation_algorithm, "global_seed + sample_index");
+ * assert.equal(manifest.splits.train.fraction, 0.8);
+ * assert.equal(manifest.simulators.nk.storage.dtype, "float32");
  * ```
  */
 export class ManifestGenerator {
@@ -297,19 +306,12 @@ export class ManifestGenerator {
       chunking.target_chunk_bytes = o.chunking.targetChunkBytes;
     }
     if (o.chunking?.chunkSamples !== undefined) chunking.chunk_samples = o.chunking.chunkSamples;
-    const simulators: Record<string, ManifestSimulator> = {};
-    for (const [id, record] of this.#worlds) simulators[id] = worldToJson(record);
-    const manifest: Manifest = {
-      version: o.version,
-      created_at: typeof createdAt === "string" ? createdAt : createdAt.toISOString(),
-      git_hash: o.gitHash ?? "unknown",
+    const facts: DatasetFacts = {
       generator: {
         name: o.generator?.name ?? GENERATOR_NAME,
         version: o.generator?.version ?? GENERATOR_VERSION,
         runtime: o.generator?.runtime ?? runtime(),
       },
-      T: o.T,
-      H: o.H,
       storage: {
         format: "zarr",
         zarr_format: o.zarrFormat ?? DEFAULT_ZARR_FORMAT,
@@ -317,10 +319,21 @@ export class ManifestGenerator {
         chunking,
         codec: { ...MANIFEST_CODEC },
       },
-      rng: {
-        global_seed: o.globalSeed,
+    };
+    const simulators: Record<string, ManifestSimulator> = {};
+    for (const [id, record] of this.#worlds) simulators[id] = worldToJson(record, facts);
+    const splits: Record<string, ManifestSplitDefinition> = {};
+    for (const def of this.#splits) splits[def.name] = splitDefinitionToJson(def);
+    const manifest: Manifest = {
+      version: o.version,
+      created_at: typeof createdAt === "string" ? createdAt : createdAt.toISOString(),
+      git_hash: manifestGitHash(o.gitHash ?? "unknown"),
+      simulators,
+      splits,
+      rng_seeds: {
+        global: o.globalSeed,
         per_sample: true,
-        derivation: "global_seed + sample_index",
+        derivation_algorithm: "global_seed + sample_index",
         streams: {
           algorithm: "xoshiro128**",
           keying: RNG_KEYING,
@@ -328,8 +341,9 @@ export class ManifestGenerator {
           normal: RNG_NORMAL,
         },
       },
-      simulators,
-      splits: this.#splits.map(splitDefinitionToJson),
+      T: o.T,
+      H: o.H,
+      ...(o.notes === undefined ? {} : { notes: o.notes }),
     };
     if (options.validate ?? true) {
       const violations = validateManifest(manifest);
@@ -379,7 +393,16 @@ function runtime(): string {
     : "unknown";
 }
 
-function worldToJson(record: WorldRecord): ManifestSimulator {
+/**
+ * The commit hash as the manifest records it: the spec allows 7 to 40 hex
+ * digits, so a SHA-256 repository's 64-digit id is abbreviated to its first
+ * 40 (git resolves the abbreviation); anything else is recorded as given.
+ */
+function manifestGitHash(hash: string): string {
+  return /^[0-9a-f]{64}$/.test(hash) ? hash.slice(0, 40) : hash;
+}
+
+function worldToJson(record: WorldRecord, facts: DatasetFacts): ManifestSimulator {
   const e = record.entry;
   const total = e.rejections;
   return {
@@ -402,5 +425,7 @@ function worldToJson(record: WorldRecord): ManifestSimulator {
       description: e.sliceRule.description,
     },
     corner_rule: { persistence: e.cornerRule.persistence, volatility: e.cornerRule.volatility },
+    generator: { ...facts.generator },
+    storage: structuredClone(facts.storage),
   };
 }

@@ -7,8 +7,10 @@
 import type { ByteStore } from "../store/byte_store.ts";
 import type { Manifest } from "./types.ts";
 import { assertValidManifest } from "./validate_manifest.ts";
+import { assertCurrentLayout } from "./layout.ts";
 
 export { MANIFEST_KEY } from "../dataset/keys.ts";
+export { ManifestLayoutError } from "./layout.ts";
 import { MANIFEST_KEY } from "../dataset/keys.ts";
 
 /**
@@ -44,11 +46,14 @@ export interface ReadManifestOptions {
  *
  * With `validate: false` the parsed value is returned as is (typed as a
  * manifest but unchecked): pass it to `validateManifest` to list problems.
+ * A manifest in the layout before 0.2.0 is refused either way, with one
+ * line saying so ({@link ManifestLayoutError}).
  *
  * @param store The dataset store.
  * @param options Key and validation.
  * @returns The manifest, or `undefined` if the store has none.
  * @throws {SyntaxError} If the document is not JSON.
+ * @throws {ManifestLayoutError} If the manifest is in the layout before 0.2.0 (written by ume-data 0.1.x).
  * @throws {ManifestValidationError} If `validate` is on and the manifest is invalid.
  *
  * @example Missing manifest
@@ -73,6 +78,7 @@ export async function readManifest(
   } catch (e) {
     throw new SyntaxError(`Cannot parse ${key}: ${(e as Error).message}`);
   }
+  assertCurrentLayout(doc, `Cannot read ${store.url}: `);
   if (options.validate ?? true) assertValidManifest(doc, `Invalid ${key}`);
   return doc as Manifest;
 }

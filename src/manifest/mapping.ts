@@ -20,6 +20,7 @@ import {
   type SplitInfo,
 } from "../splits.ts";
 import type {
+  DatasetFacts,
   Manifest,
   ManifestArray,
   ManifestObs,
@@ -63,8 +64,10 @@ export interface SplitDefinition {
   name: string;
   /** Algorithm. */
   algorithm: SplitAlgorithm;
-  /** Nominal fraction of a random split (of the samples outside the holdouts); `null` for holdouts. */
-  nominalFraction: number | null;
+  /** Nominal fraction, of the samples named by `fractionOf`. */
+  fraction: number;
+  /** Which samples `fraction` is a share of (and, for a holdout, how nominal it is). */
+  fractionOf: string;
   /** Seed of the shuffle. */
   seed: number;
   /** What the split is. */
@@ -80,10 +83,20 @@ export interface SplitDefinition {
 }
 
 function priorToJson(p: PriorSpec): ManifestPrior {
-  const out: ManifestPrior = { kind: p.kind };
-  if (p.lo !== undefined) out.lo = p.lo;
-  if (p.hi !== undefined) out.hi = p.hi;
-  if (p.algorithm !== undefined) out.algorithm = p.algorithm;
+  const params: ManifestPrior["params"] = {};
+  if (p.lo !== undefined) params.lo = p.lo;
+  if (p.hi !== undefined) params.hi = p.hi;
+  if (p.algorithm !== undefined) params.algorithm = p.algorithm;
+  const out: ManifestPrior = { type: p.kind, params };
+  if (p.note !== undefined) out.note = p.note;
+  return out;
+}
+
+function priorFromJson(p: ManifestPrior): PriorSpec {
+  const out: PriorSpec = { kind: p.type };
+  if (p.params.lo !== undefined) out.lo = p.params.lo;
+  if (p.params.hi !== undefined) out.hi = p.params.hi;
+  if (p.params.algorithm !== undefined) out.algorithm = p.params.algorithm;
   if (p.note !== undefined) out.note = p.note;
   return out;
 }
@@ -100,6 +113,7 @@ function priorToJson(p: PriorSpec): ManifestPrior {
  * import assert from "node:assert/strict";
  * const p = { names: ["a"], units: ["-"], bounds: [[0, 1] as const], defaults: [0.5],
  *   priors: [{ kind: "uniform" as const, lo: 0, hi: 1 }] };
+ * assert.deepEqual(paramManifestToJson(p).priors, [{ type: "uniform", params: { lo: 0, hi: 1 } }]);
  * assert.deepEqual(paramManifestFromJson(paramManifestToJson(p)), p);
  * ```
  */
@@ -123,7 +137,8 @@ export function paramManifestToJson(p: ParamManifest): ManifestParams {
  * ```ts
  * import { paramManifestFromJson } from "./mapping.ts";
  * import assert from "node:assert/strict";
- * const p = paramManifestFromJson({ names: ["a"], units: ["-"], bounds: [[0, 2]], defaults: [1], priors: [{ kind: "structured" }] });
+ * const p = paramManifestFromJson({ names: ["a"], units: ["-"], bounds: [[0, 2]], defaults: [1],
+ *   priors: [{ type: "structured", params: { algorithm: "lss_v1" } }] });
  * assert.deepEqual(p.bounds, [[0, 2]]);
  * ```
  */
@@ -133,29 +148,42 @@ export function paramManifestFromJson(p: ManifestParams): ParamManifest {
     units: [...p.units],
     bounds: p.bounds.map((b) => [b[0], b[1]] as const),
     defaults: [...p.defaults],
-    priors: p.priors.map((q) => ({ ...q })),
+    priors: p.priors.map(priorFromJson),
   };
 }
 
 /**
- * Map a {@link ShockManifest} to its manifest JSON (`shock_manifest`).
+ * Map a {@link ShockManifest} to its manifest JSON (`shock_manifest`): the
+ * spec's `n_shocks`, `sigma` and `default_size` (>= 0), with the direction
+ * of the IRF shock as `irf_sign` and in words as `irf_convention`.
  *
  * @param s The shock manifest.
  * @returns A fresh JSON object.
  *
- * @example snake_case fields
+ * @example A negative IRF shock is a sign, not a negative size
  * ```ts
  * import { shockManifestToJson } from "./mapping.ts";
  * import assert from "node:assert/strict";
- * const j = shockManifestToJson({ names: ["monetary"], sigmaDefault: [0.0025], irfShockSize: 1 });
- * assert.deepEqual(j, { names: ["monetary"], sigma_default: [0.0025], irf_shock_size: 1 });
+ * const j = shockManifestToJson({ names: ["monetary"], sigmaDefault: [0.0025], irfShockSize: -1 });
+ * assert.equal(j.n_shocks, 1);
+ * assert.deepEqual(j.sigma, [0.0025]);
+ * assert.equal(j.default_size, 1);
+ * assert.equal(j.irf_sign, -1);
  * ```
  */
 export function shockManifestToJson(s: ShockManifest): ManifestShocks {
+  const sign = s.irfShockSize < 0 ? -1 : 1;
+  const size = Math.abs(s.irfShockSize);
   return {
     names: [...s.names],
-    sigma_default: [...s.sigmaDefault],
-    irf_shock_size: s.irfShockSize,
+    n_shocks: s.names.length,
+    sigma: [...s.sigmaDefault],
+    default_size: size,
+    irf_sign: sign,
+    irf_convention: s.irfConvention ??
+      `irfs.zarr holds the response, from the steady state, to a shock of ${
+        sign * size
+      } s.d. (irf_sign * default_size) of each shock at t = 0`,
   };
 }
 
@@ -163,40 +191,52 @@ export function shockManifestToJson(s: ShockManifest): ManifestShocks {
  * Map a manifest `shock_manifest` back to a {@link ShockManifest}.
  *
  * @param s The JSON object.
- * @returns A fresh shock manifest.
+ * @returns A fresh shock manifest (`irfShockSize = irf_sign * default_size`).
  *
  * @example camelCase fields
  * ```ts
- * import { shockManifestFromJson } from "./mapping.ts";
+ * import { shockManifestFromJson, shockManifestToJson } from "./mapping.ts";
  * import assert from "node:assert/strict";
- * const s = shockManifestFromJson({ names: ["demand"], sigma_default: [0.01], irf_shock_size: -1 });
- * assert.equal(s.irfShockSize, -1);
+ * const s = { names: ["demand"], sigmaDefault: [0.01], irfShockSize: -1, irfConvention: "rates down" };
+ * assert.deepEqual(shockManifestFromJson(shockManifestToJson(s)), s);
  * ```
  */
 export function shockManifestFromJson(s: ManifestShocks): ShockManifest {
   return {
     names: [...s.names],
-    sigmaDefault: [...s.sigma_default],
-    irfShockSize: s.irf_shock_size,
+    sigmaDefault: [...s.sigma],
+    irfShockSize: s.irf_sign * s.default_size,
+    irfConvention: s.irf_convention,
   };
 }
 
 /**
- * Map an {@link ObsManifest} to its manifest JSON (`obs_manifest`).
+ * Map an {@link ObsManifest} to its manifest JSON (`obs_manifest`): the
+ * spec's `canonical_names`, `extra_names`, `n_canonical`, `n_extra`, plus
+ * the units of the canonical observables.
  *
  * @param o The observables manifest.
- * @returns A fresh JSON object (the field names are the same in both forms).
+ * @returns A fresh JSON object.
  *
- * @example Copy
+ * @example The spec's field names
  * ```ts
  * import { obsManifestToJson } from "./mapping.ts";
  * import assert from "node:assert/strict";
- * const o = { canonical: ["output", "inflation", "rate"], units: ["%", "pp", "pp"], extra: [] };
- * assert.deepEqual(obsManifestToJson(o), o);
+ * const o = { canonical: ["output", "inflation", "rate"], units: ["%", "pp", "pp"], extra: ["c"] };
+ * assert.deepEqual(obsManifestToJson(o), {
+ *   canonical_names: ["output", "inflation", "rate"], extra_names: ["c"],
+ *   n_canonical: 3, n_extra: 1, units: ["%", "pp", "pp"],
+ * });
  * ```
  */
 export function obsManifestToJson(o: ObsManifest): ManifestObs {
-  return { canonical: [...o.canonical], units: [...o.units], extra: [...o.extra] };
+  return {
+    canonical_names: [...o.canonical],
+    extra_names: [...o.extra],
+    n_canonical: 3,
+    n_extra: o.extra.length,
+    units: [...o.units],
+  };
 }
 
 /**
@@ -258,7 +298,8 @@ function compareChunkKeys(a: string, b: string): number {
 }
 
 /**
- * Map a {@link SplitDefinition} to its manifest JSON entry.
+ * Map a {@link SplitDefinition} to its manifest JSON entry (`splits.<name>`;
+ * the name is the key).
  *
  * @param d The split definition.
  * @returns A fresh JSON object.
@@ -267,16 +308,18 @@ function compareChunkKeys(a: string, b: string): number {
  * ```ts
  * import { splitDefinitionToJson } from "./mapping.ts";
  * import assert from "node:assert/strict";
- * const j = splitDefinitionToJson({ name: "val", algorithm: "random", nominalFraction: 0.1, seed: 1, description: "" });
- * assert.equal(j.nominal_fraction, 0.1);
+ * const j = splitDefinitionToJson({ name: "val", algorithm: "random", fraction: 0.1,
+ *   fractionOf: "all samples", seed: 1, description: "" });
+ * assert.equal(j.fraction, 0.1);
+ * assert.equal(j.fraction_of, "all samples");
  * ```
  */
 export function splitDefinitionToJson(d: SplitDefinition): ManifestSplitDefinition {
   const out: ManifestSplitDefinition = {
-    name: d.name,
-    algorithm: d.algorithm,
-    nominal_fraction: d.nominalFraction,
+    fraction: d.fraction,
+    fraction_of: d.fractionOf,
     seed: d.seed,
+    algorithm: d.algorithm,
     description: d.description,
   };
   if (d.predicate !== undefined) out.predicate = d.predicate;
@@ -287,8 +330,21 @@ export function splitDefinitionToJson(d: SplitDefinition): ManifestSplitDefiniti
 }
 
 /**
+ * Nominal share of all samples that the slice holdout targets: each world's
+ * slice rule is chosen to hold about 5% of its prior (its description gives
+ * the exact share); the realized share is recorded per world.
+ */
+export const SLICE_NOMINAL_FRACTION = 0.05;
+
+/**
  * The standard split definitions matching `buildSplits`: the random splits
  * (train, val, test_interpolation by default), then `test_extrapolation_slice` and `test_extrapolation_corner`.
+ *
+ * Each `fraction` is nominal and says of what (`fractionOf`): a random
+ * split's is exact, of the samples outside both holdouts; the slice's is the
+ * {@link SLICE_NOMINAL_FRACTION} its rules aim at, of all samples; the
+ * corner's is `(1 - quantile)^2`, of the samples outside the slice, as if its
+ * two statistics were independent. Realized fractions are per world.
  *
  * @param seed Seed of the random shuffle.
  * @param options Random fractions (default `STANDARD_FRACTIONS`) and corner quantile.
@@ -300,6 +356,7 @@ export function splitDefinitionToJson(d: SplitDefinition): ManifestSplitDefiniti
  * import assert from "node:assert/strict";
  * const defs = standardSplitDefinitions(42, { fractions: { train: 0.8, val: 0.1, test_interpolation: 0.1 }, cornerQuantile: 0.85 });
  * assert.deepEqual(defs.map((d) => d.name), ["train", "val", "test_interpolation", "test_extrapolation_slice", "test_extrapolation_corner"]);
+ * assert.equal(defs[4].fraction, 0.0225);
  * ```
  */
 export function standardSplitDefinitions(
@@ -309,10 +366,13 @@ export function standardSplitDefinitions(
   const stream = `xoshiro128** keyed by SplitMix64(seed, fnv1a32("${SPLIT_STREAM.key}"), ` +
     `${SPLIT_STREAM.attempt}, ${SPLIT_STREAM.streamId})`;
   const names = Object.keys(options.fractions);
+  const realized = "the realized share is in simulators.<world>.splits";
   const defs: SplitDefinition[] = names.map((name) => ({
     name,
     algorithm: "random",
-    nominalFraction: options.fractions[name],
+    fraction: options.fractions[name],
+    fractionOf: `the samples outside ${SLICE_SPLIT} and ${CORNER_SPLIT} (exact up to rounding; ` +
+      `${realized})`,
     seed,
     description:
       "Random split of the samples outside test_extrapolation_slice and test_extrapolation_corner: Fisher-Yates " +
@@ -324,16 +384,22 @@ export function standardSplitDefinitions(
   defs.push({
     name: SLICE_SPLIT,
     algorithm: "slice",
-    nominalFraction: null,
+    fraction: SLICE_NOMINAL_FRACTION,
+    fractionOf: "all samples, as a target: each world's slice_rule holds about this share of " +
+      `its prior (its description gives the exact share); ${realized}`,
     seed,
     description: "Extrapolation holdout: every sample that satisfies the world's slice_rule; " +
       "none of them is in any other split",
     predicate: "statistic op threshold, per the world's slice_rule",
   });
+  const q = options.cornerQuantile;
   defs.push({
     name: CORNER_SPLIT,
     algorithm: "corner",
-    nominalFraction: null,
+    // 12 significant digits: 0.0225, not the float noise 0.022500000000000006.
+    fraction: Number(((1 - q) * (1 - q)).toPrecision(12)),
+    fractionOf: `the samples outside ${SLICE_SPLIT}, as (1 - quantile)^2: exact only if the ` +
+      `persistence and volatility statistics were independent; ${realized}`,
     seed,
     description:
       "Extrapolation holdout: among the samples outside test_extrapolation_slice, every sample in " +
@@ -341,7 +407,7 @@ export function standardSplitDefinitions(
     predicate: "persistence >= q_p and volatility >= q_v, where q_p and q_v are the empirical " +
       "quantiles (numpy 'linear') at `quantile` of the statistics of the samples outside " +
       "test_extrapolation_slice (corner_rule defines the statistics)",
-    quantile: options.cornerQuantile,
+    quantile: q,
     quantileMethod: QUANTILE_METHOD,
   });
   return defs;
@@ -434,8 +500,9 @@ export function sliceRuleFromManifest(manifest: Manifest, worldId: string): Slic
  * const stats = Array.from({ length: 30 }, (_, i) => ({ slice: i, persistence: i % 3, volatility: i % 4 }));
  * const rule = { statistic: "s", op: ">" as const, threshold: 27, description: "" };
  * const { info } = buildSplits(stats, rule, { seed: 5 });
+ * const defs = standardSplitDefinitions(5, { fractions: info.fractions, cornerQuantile: 0.85 });
  * const m = {
- *   splits: standardSplitDefinitions(5, { fractions: info.fractions, cornerQuantile: 0.85 }).map(splitDefinitionToJson),
+ *   splits: Object.fromEntries(defs.map((d) => [d.name, splitDefinitionToJson(d)])),
  *   simulators: { nk: { n_samples: 30, slice_rule: rule, splits: realizedSplitsToJson(info) } },
  * } as unknown as Manifest;
  * assert.deepEqual(splitInfoFromManifest(m, "nk"), info);
@@ -444,10 +511,11 @@ export function sliceRuleFromManifest(manifest: Manifest, worldId: string): Slic
 export function splitInfoFromManifest(manifest: Manifest, worldId: string): SplitInfo {
   const world = manifest.simulators[worldId];
   if (world === undefined) throw new RangeError(`World "${worldId}" is not in the manifest`);
-  const random = manifest.splits.filter((d) => d.algorithm === "random");
-  const corner = manifest.splits.find((d) => d.algorithm === "corner");
+  const defs = Object.entries(manifest.splits);
+  const random = defs.filter(([, d]) => d.algorithm === "random");
+  const corner = defs.find(([, d]) => d.algorithm === "corner")?.[1];
   const fractions: Record<string, number> = {};
-  for (const d of random) fractions[d.name] = d.nominal_fraction ?? Number.NaN;
+  for (const [name, d] of random) fractions[name] = d.fraction;
   const sizes: Record<string, number> = {};
   const realizedFractions: Record<string, number> = {};
   for (const [name, s] of Object.entries(world.splits)) {
@@ -457,7 +525,7 @@ export function splitInfoFromManifest(manifest: Manifest, worldId: string): Spli
   const cornerEntry = world.splits[CORNER_SPLIT];
   return {
     n: world.n_samples,
-    seed: random[0]?.seed ?? manifest.splits[0]?.seed ?? 0,
+    seed: random[0]?.[1].seed ?? defs[0]?.[1].seed ?? 0,
     fractions,
     cornerQuantile: corner?.quantile ?? cornerEntry?.quantile ?? Number.NaN,
     quantileMethod: QUANTILE_METHOD,
@@ -467,4 +535,32 @@ export function splitInfoFromManifest(manifest: Manifest, worldId: string): Spli
     sizes,
     realizedFractions,
   };
+}
+
+/**
+ * The dataset-wide facts of a manifest: the program that wrote it and how
+ * it is stored. The spec's closed top level has no place for them, so every
+ * world repeats them (`simulators.<world>.generator`, `.storage`); this is
+ * the copy for the root Zarr group's attributes.
+ *
+ * @param manifest A manifest (already validated: every world records the same facts).
+ * @returns Copies of `generator` and `storage` (of the first world).
+ * @throws {RangeError} If the manifest has no world.
+ *
+ * @example
+ * ```ts
+ * import { datasetFacts } from "./mapping.ts";
+ * import type { Manifest } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * const generator = { name: "ume-data", version: "0.2.0", runtime: "deno 2.9.6" };
+ * const storage = { format: "zarr", zarr_format: 3, dtype: "float32", chunking: { axis: "sample" },
+ *   codec: { id: "blosc", cname: "zstd", clevel: 3, shuffle: "byte", typesize: 4 } };
+ * const m = { simulators: { nk: { generator, storage } } } as unknown as Manifest;
+ * assert.deepEqual(datasetFacts(m), { generator, storage });
+ * ```
+ */
+export function datasetFacts(manifest: Manifest): DatasetFacts {
+  const first = Object.values(manifest.simulators ?? {})[0];
+  if (first === undefined) throw new RangeError("The manifest has no world");
+  return { generator: { ...first.generator }, storage: structuredClone(first.storage) };
 }

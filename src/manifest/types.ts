@@ -76,14 +76,14 @@ export interface ManifestStreamIds {
   SPARE: 3;
 }
 
-/** How random numbers are derived. */
-export interface ManifestRng {
+/** How random numbers are derived (`rng_seeds`, the spec's fields plus our stream keying). */
+export interface ManifestRngSeeds {
   /** The global seed g. */
-  global_seed: number;
+  global: number;
   /** Always true: every sample has its own seed. */
   per_sample: true;
   /** Always `"global_seed + sample_index"`. */
-  derivation: "global_seed + sample_index";
+  derivation_algorithm: "global_seed + sample_index";
   /** How the independent streams of a sample are keyed. */
   streams: {
     /** Always `"xoshiro128**"`. */
@@ -97,16 +97,16 @@ export interface ManifestRng {
   };
 }
 
-/** A parameter prior (same fields as `PriorSpec`). */
+/**
+ * A parameter prior (the spec's `{type, params}`): `uniform` with
+ * `params: {lo, hi}`, or `structured` with `params: {algorithm}` (drawn
+ * jointly by a construction algorithm).
+ */
 export interface ManifestPrior {
   /** `"uniform"` or `"structured"`. */
-  kind: "uniform" | "structured";
-  /** Lower end of a uniform prior. */
-  lo?: number;
-  /** Upper end of a uniform prior. */
-  hi?: number;
-  /** Construction algorithm of a structured prior. */
-  algorithm?: string;
+  type: "uniform" | "structured";
+  /** Uniform: `lo`, `hi`; structured: `algorithm`. */
+  params: { lo?: number; hi?: number; algorithm?: string };
   /** Human note. */
   note?: string;
 }
@@ -125,24 +125,34 @@ export interface ManifestParams {
   priors: ManifestPrior[];
 }
 
-/** `shock_manifest` of a world. */
+/** `shock_manifest` of a world (the spec's fields plus the IRF direction). */
 export interface ManifestShocks {
   /** Shock names, in order. */
   names: string[];
+  /** Number of shocks (`names.length`). */
+  n_shocks: number;
   /** Physical shock s.d. at the default theta. */
-  sigma_default: number[];
-  /** Shock size (s.d. units) of the stored IRFs. */
-  irf_shock_size: number;
+  sigma: number[];
+  /** Size (s.d. units, > 0) of the shock of the stored IRFs. */
+  default_size: number;
+  /** Direction of the shock of the stored IRFs: +1, or -1 (zlb: rates down). */
+  irf_sign: 1 | -1;
+  /** What `irfs.zarr` holds, in words (size, sign, starting point). */
+  irf_convention: string;
 }
 
-/** `obs_manifest` of a world. */
+/** `obs_manifest` of a world (the spec's fields plus units). */
 export interface ManifestObs {
   /** Always `["output", "inflation", "rate"]`. */
-  canonical: string[];
+  canonical_names: string[];
+  /** Extra observables (returned by `simulate`, not stored). */
+  extra_names: string[];
+  /** Always 3. */
+  n_canonical: 3;
+  /** `extra_names.length`. */
+  n_extra: number;
   /** Units of the canonical observables. */
   units: string[];
-  /** Extra observables (not stored). */
-  extra: string[];
 }
 
 /** One stored array: metadata and the digest of every chunk. */
@@ -239,18 +249,22 @@ export interface ManifestSimulator {
   slice_rule: ManifestSliceRule;
   /** Corner rule. */
   corner_rule: ManifestCornerRule;
+  /** The program that wrote the world (the same in every world). */
+  generator: ManifestGeneratorInfo;
+  /** How the world is stored (the same in every world). */
+  storage: ManifestStorage;
 }
 
-/** One split definition (top-level `splits`). */
+/** One split definition (`splits.<name>`): the spec's fields plus ours. */
 export interface ManifestSplitDefinition {
-  /** Split name. */
-  name: string;
-  /** Algorithm. */
-  algorithm: SplitAlgorithm;
-  /** Nominal fraction (random splits: of the samples outside the holdouts); `null` for holdouts. */
-  nominal_fraction: number | null;
+  /** Nominal fraction, of the samples named by `fraction_of`. */
+  fraction: number;
+  /** Which samples `fraction` is a share of (and, for a holdout, how nominal it is). */
+  fraction_of: string;
   /** Seed of the shuffle. */
   seed: number;
+  /** Algorithm. */
+  algorithm: SplitAlgorithm;
   /** What the split is. */
   description: string;
   /** Membership rule of a holdout. */
@@ -263,28 +277,38 @@ export interface ManifestSplitDefinition {
   stream?: string;
 }
 
-/** The whole `manifest.json`. */
+/**
+ * The whole `manifest.json`: the spec's top level exactly (its schema
+ * closes it); dataset-wide facts live in `rng_seeds` and in every world
+ * (`generator`, `storage`).
+ */
 export interface Manifest {
-  /** Dataset version (semver). */
+  /** Dataset version (MAJOR.MINOR.PATCH). */
   version: string;
   /** Creation time (RFC 3339). */
   created_at: string;
-  /** Commit of the generating code, or `"unknown"`. */
+  /** Commit of the generating code (40 hex digits), or `"unknown"`. */
   git_hash: string;
-  /** The generating program. */
-  generator: ManifestGeneratorInfo;
-  /** Trajectory length. */
-  T: number;
-  /** IRF horizon. */
-  H: number;
-  /** Storage format. */
-  storage: ManifestStorage;
-  /** Random number derivation. */
-  rng: ManifestRng;
   /** Worlds by id. */
   simulators: Record<string, ManifestSimulator>;
-  /** Split definitions. */
-  splits: ManifestSplitDefinition[];
+  /** Split definitions by name, in assignment order. */
+  splits: Record<string, ManifestSplitDefinition>;
+  /** Random number derivation. */
+  rng_seeds: ManifestRngSeeds;
+  /** Trajectory length. */
+  T: number;
+  /** IRF horizon (IRFs have H + 1 points). */
+  H: number;
+  /** Free-form notes. */
+  notes?: string;
+}
+
+/** The dataset-wide facts that every world of a manifest repeats (see `datasetFacts`). */
+export interface DatasetFacts {
+  /** The program that wrote the dataset. */
+  generator: ManifestGeneratorInfo;
+  /** How the dataset is stored. */
+  storage: ManifestStorage;
 }
 
 /** The codec recorded in every manifest. */

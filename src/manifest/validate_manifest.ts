@@ -9,6 +9,7 @@ import { sampleChunkCount } from "../zarr/chunk.ts";
 import { Ajv2020 } from "./_deps.ts";
 import schema from "../../schemas/manifest.json" with { type: "json" };
 import { CORNER_SPLIT, SLICE_SPLIT } from "../splits.ts";
+import { canonicalJson } from "./canonical_json.ts";
 import { configHash } from "./hashing.ts";
 import {
   CANONICAL_OBSERVABLES,
@@ -202,13 +203,14 @@ function checkParams(c: Collector, path: string, p: unknown): number | undefined
       c.add(`${path}/defaults/${i}`, `Default ${d} lies outside the bounds [${lo}, ${hi}]`);
     }
     const prior = priors[i];
-    if (isObj(prior) && prior.kind === "uniform" && isNum(prior.lo) && isNum(prior.hi)) {
-      if (prior.lo > prior.hi) {
-        c.add(`${path}/priors/${i}`, `Prior lo ${prior.lo} exceeds prior hi ${prior.hi}`);
-      } else if (prior.lo < lo || prior.hi > hi) {
+    const params = isObj(prior) && isObj(prior.params) ? prior.params : {};
+    if (isObj(prior) && prior.type === "uniform" && isNum(params.lo) && isNum(params.hi)) {
+      if (params.lo > params.hi) {
+        c.add(`${path}/priors/${i}`, `Prior lo ${params.lo} exceeds prior hi ${params.hi}`);
+      } else if (params.lo < lo || params.hi > hi) {
         c.add(
           `${path}/priors/${i}`,
-          `Uniform prior [${prior.lo}, ${prior.hi}] exceeds the bounds [${lo}, ${hi}]`,
+          `Uniform prior [${params.lo}, ${params.hi}] exceeds the bounds [${lo}, ${hi}]`,
         );
       }
     }
@@ -221,17 +223,27 @@ function checkShocks(c: Collector, path: string, s: unknown): number | undefined
   const names = arr(s.names);
   if (names === undefined) return undefined;
   checkUnique(c, `${path}/names`, names, "shock name");
-  checkLength(c, `${path}/sigma_default`, s.sigma_default, names.length, "shock name");
+  checkLength(c, `${path}/sigma`, s.sigma, names.length, "shock name");
+  if (isInt(s.n_shocks) && s.n_shocks !== names.length) {
+    c.add(
+      `${path}/n_shocks`,
+      `Must be the number of shock names ${names.length}: got ${s.n_shocks}`,
+    );
+  }
   return names.length;
 }
 
 function checkObs(c: Collector, path: string, o: unknown): void {
   if (!isObj(o)) return;
-  const canonical = arr(o.canonical);
+  const canonical = arr(o.canonical_names);
   if (canonical !== undefined) {
     checkLength(c, `${path}/units`, o.units, canonical.length, "canonical observable");
   }
-  checkUnique(c, `${path}/extra`, arr(o.extra), "observable name");
+  const extra = arr(o.extra_names);
+  checkUnique(c, `${path}/extra_names`, extra, "observable name");
+  if (extra !== undefined && isInt(o.n_extra) && o.n_extra !== extra.length) {
+    c.add(`${path}/n_extra`, `Must be the number of extra names ${extra.length}: got ${o.n_extra}`);
+  }
 }
 
 /** The chunk keys an array must have, for its zarr format. */
@@ -358,7 +370,7 @@ function checkWorld(
   c: Collector,
   id: string,
   w: unknown,
-  top: { T: unknown; H: unknown; zarrFormat: unknown; splits: unknown[] | undefined },
+  top: { T: unknown; H: unknown; splits: Obj | undefined },
 ): void {
   if (!isObj(w)) return;
   const path = `/simulators/${escapePointer(id)}`;
@@ -366,7 +378,8 @@ function checkWorld(
   const nParams = checkParams(c, `${path}/param_manifest`, w.param_manifest);
   const nShocks = checkShocks(c, `${path}/shock_manifest`, w.shock_manifest);
   checkObs(c, `${path}/obs_manifest`, w.obs_manifest);
-  const canonical = isObj(w.obs_manifest) ? arr(w.obs_manifest.canonical) : undefined;
+  const canonical = isObj(w.obs_manifest) ? arr(w.obs_manifest.canonical_names) : undefined;
+  const zarrFormat = isObj(w.storage) ? w.storage.zarr_format : undefined;
   const nObs = canonical?.length ?? CANONICAL_OBSERVABLES.length;
 
   if (isObj(w.config) && typeof w.config_hash === "string") {
@@ -398,7 +411,7 @@ function checkWorld(
         expectedDims: MAIN_DIMENSIONS[name],
         expectedPath: `${id}/${name}.zarr`,
         nSamples: n,
-        zarrFormat: top.zarrFormat,
+        zarrFormat,
       });
     }
   }
@@ -407,7 +420,7 @@ function checkWorld(
       checkArray(c, `${path}/metadata_arrays/${escapePointer(name)}`, a, {
         expectedPath: `${id}/metadata.zarr/${name}`,
         nSamples: n,
-        zarrFormat: top.zarrFormat,
+        zarrFormat,
       });
     }
   }
@@ -423,10 +436,10 @@ function checkWorld(
   }
 
   if (!isObj(w.splits)) return;
-  const names = (top.splits ?? []).map((d) => isObj(d) ? d.name : undefined);
+  const names = Object.keys(top.splits ?? {});
   const have = Object.keys(w.splits);
   for (const name of names) {
-    if (typeof name === "string" && !(name in w.splits)) {
+    if (!(name in w.splits)) {
       c.add(`${path}/splits/${escapePointer(name)}`, `Split "${name}" is defined but not realized`);
     }
   }
@@ -474,7 +487,9 @@ function checkWorld(
     }
   }
   const corner = w.splits[CORNER_SPLIT];
-  const cornerDef = (top.splits ?? []).find((d) => isObj(d) && d.algorithm === "corner");
+  const cornerDef = Object.values(top.splits ?? {}).find((d) =>
+    isObj(d) && d.algorithm === "corner"
+  );
   if (isObj(corner) && isObj(cornerDef) && "quantile" in corner) {
     if (corner.quantile !== cornerDef.quantile) {
       c.add(
@@ -487,33 +502,60 @@ function checkWorld(
   }
 }
 
-function checkSplitDefinitions(c: Collector, defs: unknown[] | undefined): void {
+function checkSplitDefinitions(c: Collector, defs: Obj | undefined): void {
   if (defs === undefined) return;
-  checkUnique(c, "/splits", defs.map((d) => isObj(d) ? d.name : undefined), "split name");
-  const random = defs.filter((d): d is Obj => isObj(d) && d.algorithm === "random");
-  if (random.length > 0 && random.every((d) => isNum(d.nominal_fraction))) {
-    const sum = random.reduce((s, d) => s + (d.nominal_fraction as number), 0);
+  const entries = Object.entries(defs).filter((e): e is [string, Obj] => isObj(e[1]));
+  const random = entries.filter(([, d]) => d.algorithm === "random");
+  if (random.length > 0 && random.every(([, d]) => isNum(d.fraction))) {
+    const sum = random.reduce((s, [, d]) => s + (d.fraction as number), 0);
     if (Math.abs(sum - 1) > TOLERANCE) {
       c.add("/splits", `Nominal fractions of the random splits sum to ${sum}, not 1`);
     }
   }
-  const seeds = new Set(random.map((d) => d.seed));
+  const seeds = new Set(random.map(([, d]) => d.seed));
   if (seeds.size > 1) {
     c.add("/splits", `Random splits share one shuffle, so one seed: got ${show([...seeds])}`);
   }
-  for (const algorithm of ["slice", "corner"]) {
-    const idx = defs.flatMap((d, i) => isObj(d) && d.algorithm === algorithm ? [i] : []);
-    if (idx.length > 1) c.add(`/splits/${idx[1]}`, `More than one ${algorithm} split`);
+  for (const [name, d] of entries) {
+    const at = `/splits/${escapePointer(name)}`;
+    if (d.algorithm === "slice" && name !== SLICE_SPLIT) {
+      c.add(`${at}/algorithm`, `Only the split "${SLICE_SPLIT}" is a slice split`);
+    }
+    if (d.algorithm === "corner" && name !== CORNER_SPLIT) {
+      c.add(`${at}/algorithm`, `Only the split "${CORNER_SPLIT}" is a corner split`);
+    }
+    if (name === SLICE_SPLIT && d.algorithm !== "slice") {
+      c.add(`${at}/algorithm`, `Must be "slice": got ${show(d.algorithm)}`);
+    }
+    if (name === CORNER_SPLIT && d.algorithm !== "corner") {
+      c.add(`${at}/algorithm`, `Must be "corner": got ${show(d.algorithm)}`);
+    }
   }
-  defs.forEach((d, i) => {
-    if (!isObj(d)) return;
-    if (d.algorithm === "slice" && d.name !== SLICE_SPLIT) {
-      c.add(`/splits/${i}/name`, `The slice split must be named "${SLICE_SPLIT}"`);
+}
+
+/** Every world records the same dataset-wide facts (`generator`, `storage`). */
+function checkDatasetFacts(c: Collector, simulators: Obj): void {
+  const worlds = Object.entries(simulators).filter((e): e is [string, Obj] => isObj(e[1]));
+  if (worlds.length < 2) return;
+  const [firstId, first] = worlds[0];
+  for (const [id, w] of worlds.slice(1)) {
+    for (const key of ["generator", "storage"]) {
+      if (key in w && key in first && canonicalOrNull(w[key]) !== canonicalOrNull(first[key])) {
+        c.add(
+          `/simulators/${escapePointer(id)}/${key}`,
+          `Dataset-wide: must equal /simulators/${escapePointer(firstId)}/${key}`,
+        );
+      }
     }
-    if (d.algorithm === "corner" && d.name !== CORNER_SPLIT) {
-      c.add(`/splits/${i}/name`, `The corner split must be named "${CORNER_SPLIT}"`);
-    }
-  });
+  }
+}
+
+function canonicalOrNull(v: unknown): string | null {
+  try {
+    return canonicalJson(v);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -527,7 +569,12 @@ function checkSplitDefinitions(c: Collector, defs: unknown[] | undefined): void 
  * the rejection rate, split names against the definitions, split sizes
  * summing to `n_samples`, realized fractions equal to `n / n_samples` and
  * summing to 1, nominal fractions of the random splits summing to 1, one
- * seed for the random splits, and global seeds that stay safe integers.
+ * seed for the random splits, `n_shocks` and `n_extra` equal to their name
+ * counts, the same `generator` and `storage` in every world, and global
+ * seeds that stay safe integers.
+ *
+ * A manifest in the layout before 0.2.0 gets schema violations here; callers
+ * that face users check `oldLayoutMessage` (`./layout.ts`) first.
  *
  * @param manifest The parsed manifest (any JSON value).
  * @returns Every violation, each with a JSON-pointer path; empty if valid.
@@ -548,24 +595,19 @@ export function validateManifest(manifest: unknown): ManifestViolation[] {
   if (typeof manifest.created_at === "string" && Number.isNaN(Date.parse(manifest.created_at))) {
     c.add("/created_at", `Is not a valid date: got ${show(manifest.created_at)}`);
   }
-  const storage = isObj(manifest.storage) ? manifest.storage : {};
-  const defs = arr(manifest.splits);
+  const defs = isObj(manifest.splits) ? manifest.splits : undefined;
   checkSplitDefinitions(c, defs);
   if (isObj(manifest.simulators)) {
     let maxN = 0;
     for (const [id, w] of Object.entries(manifest.simulators)) {
       if (isObj(w) && isInt(w.n_samples)) maxN = Math.max(maxN, w.n_samples);
-      checkWorld(c, id, w, {
-        T: manifest.T,
-        H: manifest.H,
-        zarrFormat: storage.zarr_format,
-        splits: defs,
-      });
+      checkWorld(c, id, w, { T: manifest.T, H: manifest.H, splits: defs });
     }
-    const rng = isObj(manifest.rng) ? manifest.rng : {};
-    if (isInt(rng.global_seed) && rng.global_seed + maxN - 1 > Number.MAX_SAFE_INTEGER) {
+    checkDatasetFacts(c, manifest.simulators);
+    const rng = isObj(manifest.rng_seeds) ? manifest.rng_seeds : {};
+    if (isInt(rng.global) && rng.global + maxN - 1 > Number.MAX_SAFE_INTEGER) {
       c.add(
-        "/rng/global_seed",
+        "/rng_seeds/global",
         `Sample seeds global_seed + i must stay below 2^53 for ${maxN} samples`,
       );
     }

@@ -32,7 +32,7 @@ export interface GenerateConfig {
   H: number;
   /** Worker threads. */
   workers: number;
-  /** Dataset version (semver). */
+  /** Dataset version (MAJOR.MINOR.PATCH). */
   version: string;
   /** Zarr format. */
   zarrFormat: 2 | 3;
@@ -62,8 +62,8 @@ export const DEFAULT_CONFIG: Readonly<Omit<GenerateConfig, "workers" | "splitSee
   overwrite: false,
 };
 
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+/** MAJOR.MINOR.PATCH: the spec's manifest `version` pattern (no pre-release or build part). */
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 
 /** Options as they come from a config file (snake_case) or flags. */
 export interface ConfigInput {
@@ -303,7 +303,9 @@ export function resolveConfig(inputs: ConfigInput[], defaultWorkers: number): Ge
   }
   const version = merged.version ?? DEFAULT_CONFIG.version;
   if (!SEMVER.test(version)) {
-    throw new UsageError(`Invalid --version "${version}": expected semver such as 1.0.0`);
+    throw new UsageError(
+      `Invalid --version "${version}": expected semver MAJOR.MINOR.PATCH such as 1.0.0 (the spec's manifest allows no pre-release or build part)`,
+    );
   }
   const zarrFormat = merged.zarr_format === undefined
     ? DEFAULT_CONFIG.zarrFormat
@@ -319,7 +321,7 @@ export function resolveConfig(inputs: ConfigInput[], defaultWorkers: number): Ge
     seed,
     output,
     T: merged.T === undefined ? DEFAULT_CONFIG.T : parseIntegerOption("T", merged.T, 1, 100_000),
-    H: merged.H === undefined ? DEFAULT_CONFIG.H : parseIntegerOption("H", merged.H, 0, 10_000),
+    H: merged.H === undefined ? DEFAULT_CONFIG.H : parseIntegerOption("H", merged.H, 1, 10_000),
     workers: merged.workers === undefined
       ? Math.max(1, defaultWorkers)
       : parseIntegerOption("workers", merged.workers, 1, 256),

@@ -173,7 +173,8 @@ function arrayInput(spec: ArraySpec, facts: ArrayFacts | undefined): ManifestArr
  * const m = assembleManifest(run, [{ settings, arrays: new Map(), rejections: 0 }], {}).build({ validate: false });
  * assert.equal(m.simulators.rbc.config.global_seed, 42);
  * assert.deepEqual(m.simulators.rbc.arrays.theta.shape, [3, 9]);
- * assert.equal(m.splits[0].seed, 42);
+ * assert.equal(m.splits.train.seed, 42);
+ * assert.equal(m.simulators.rbc.storage.zarr_format, 3);
  * ```
  */
 export function assembleManifest(

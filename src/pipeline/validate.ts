@@ -18,6 +18,7 @@ import type { WorldId } from "../simulators/types.ts";
 import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { validateManifest } from "../manifest/validate_manifest.ts";
+import { assertCurrentLayout } from "../manifest/layout.ts";
 import { chunkCount } from "../zarr/chunk.ts";
 import { groupMetadataDocuments } from "../zarr/metadata.ts";
 import {
@@ -310,8 +311,9 @@ async function checkWorld(
  * @param location The dataset (store, path or `s3://` URL).
  * @param options Worlds, re-simulation count, progress, concurrency.
  * @returns The report; `ok` is true only if every check passed.
- * @throws {UsageError} For an unknown world in `options.worlds`, an unreadable location, or a
- *   location without `manifest.json` (the message says what it holds instead).
+ * @throws {UsageError} For an unknown world in `options.worlds`, an unreadable location, a
+ *   location without `manifest.json` (the message says what it holds instead), or a manifest in
+ *   the layout before 0.2.0 (`ManifestLayoutError`, one line: which version wrote it, what changed).
  *
  * @example Validate a freshly generated dataset
  * ```ts
@@ -361,6 +363,7 @@ export async function validateDataset(
     );
     return report([]);
   }
+  assertCurrentLayout(manifest, `Cannot validate ${store.url}: `);
   for (const v of validateManifest(manifest)) {
     problems.add("manifest", `${MANIFEST_KEY}#${v.path}`, v.message);
   }

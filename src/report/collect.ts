@@ -15,6 +15,8 @@ import { loadDataset } from "../dataset/reader.ts";
 import type { LoadedArray } from "../dataset/reader.ts";
 import type { Manifest, ManifestArray, ManifestSimulator } from "../manifest/types.ts";
 import { validateManifest } from "../manifest/validate_manifest.ts";
+import { assertCurrentLayout } from "../manifest/layout.ts";
+import { datasetFacts } from "../manifest/mapping.ts";
 import { requireManifestBytes } from "../pipeline/dataset_manifest.ts";
 import { UsageError } from "../usage_error.ts";
 import { getWorld, isWorldId } from "../simulators/registry.ts";
@@ -73,8 +75,8 @@ export interface ManifestSummary {
   storedBytes: number;
   /** `rawBytes / storedBytes`. */
   compressionRatio: number;
-  /** Split definitions: name, algorithm, nominal fraction. */
-  splits: { name: string; algorithm: string; nominalFraction: number | null }[];
+  /** Split definitions: name, algorithm, nominal fraction and what it is a share of. */
+  splits: { name: string; algorithm: string; nominalFraction: number; fractionOf: string }[];
 }
 
 /** Percentile bands of one IRF (one shock, one observable) over the samples read. */
@@ -286,6 +288,7 @@ async function readReportManifest(store: ByteStore): Promise<Manifest> {
       { cause: e },
     );
   }
+  assertCurrentLayout(doc, `Cannot report on ${store.url}: `);
   if (validateManifest(doc).length > 0) {
     throw new UsageError(
       `Cannot report on ${store.url}: manifest.json is invalid (run deno task validate for details)`,
@@ -318,25 +321,27 @@ function summarizeManifest(m: Manifest): ManifestSummary {
     storedBytes += bytes.stored;
     totalSamples += sim.n_samples;
   }
-  const c = m.storage.codec;
+  const { generator, storage } = datasetFacts(m);
+  const c = storage.codec;
   return {
     version: m.version,
     createdAt: m.created_at,
     gitHash: m.git_hash,
-    generator: `${m.generator.name} ${m.generator.version} (${m.generator.runtime})`,
-    globalSeed: m.rng.global_seed,
+    generator: `${generator.name} ${generator.version} (${generator.runtime})`,
+    globalSeed: m.rng_seeds.global,
     T: m.T,
     H: m.H,
-    zarrFormat: m.storage.zarr_format,
+    zarrFormat: storage.zarr_format,
     codec: `${c.id} ${c.cname} clevel ${c.clevel}, ${c.shuffle} shuffle`,
     totalSamples,
     rawBytes,
     storedBytes,
     compressionRatio: storedBytes > 0 ? rawBytes / storedBytes : NaN,
-    splits: m.splits.map((s) => ({
-      name: s.name,
+    splits: Object.entries(m.splits).map(([name, s]) => ({
+      name,
       algorithm: s.algorithm,
-      nominalFraction: s.nominal_fraction,
+      nominalFraction: s.fraction,
+      fractionOf: s.fraction_of,
     })),
   };
 }
@@ -389,7 +394,7 @@ async function collectWorld(
     concurrency: options.concurrency,
   });
 
-  const obsNames = [...sim.obs_manifest.canonical];
+  const obsNames = [...sim.obs_manifest.canonical_names];
   const shockNames = [...sim.shock_manifest.names];
   const irfBands = fanBands(loaded.arrays.irfs, shockNames, obsNames);
   const theta = thetaColumns(loaded.arrays.theta, sim);
@@ -432,7 +437,7 @@ async function collectWorld(
     storedBytes: bytes.stored,
     observables: { names: obsNames, units: [...sim.obs_manifest.units] },
     shocks: shockNames,
-    irfShockSize: sim.shock_manifest.irf_shock_size,
+    irfShockSize: sim.shock_manifest.irf_sign * sim.shock_manifest.default_size,
     irfBands,
     samplePaths,
     theta,

@@ -138,9 +138,9 @@ function manifestSection(data: ReportData): string {
     [
       "splits",
       m.splits.map((s) =>
-        `${esc(s.name)} (${esc(s.algorithm)}${
-          s.nominalFraction === null ? "" : `, ${pct(s.nominalFraction, 0)}`
-        })`
+        `<span title="nominal, of ${esc(s.fractionOf)}">${esc(s.name)} (${esc(s.algorithm)}, ${
+          pct(s.nominalFraction, s.nominalFraction < 0.05 ? 1 : 0)
+        })</span>`
       ).join(", "),
     ],
   ];

@@ -63,6 +63,8 @@ export interface ShockManifest {
   sigmaDefault: readonly number[];
   /** The shock size, in s.d. units, of the stored IRFs (+1, or -1 for zlb). */
   irfShockSize: number;
+  /** What the stored IRFs hold, in words, when the sign needs explaining (zlb: rates down). */
+  irfConvention?: string;
 }
 
 /** The observables of a world. */

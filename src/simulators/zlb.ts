@@ -812,6 +812,9 @@ export const zlbWorld: WorldAdapter = {
     names: ["monetary", "demand", "cost_push"],
     sigmaDefault: [0.0025, 0.005, 0.0025],
     irfShockSize: -1,
+    irfConvention: "Rates down: irfs.zarr holds the response, from the steady state, to a shock " +
+      "of -1 s.d. (irf_sign * default_size) of each shock at t = 0, the direction that lowers " +
+      "the policy rate toward the floor",
   },
   observables: {
     canonical: CANONICAL_OBSERVABLES,

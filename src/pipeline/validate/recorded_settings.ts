@@ -1,7 +1,7 @@
 /**
  * The settings a manifest records for a world, read two ways: from the
  * world's `config`, and from the rest of the manifest (top-level `T`, `H`,
- * `rng`, `storage`, `version`, the split definitions, the world's
+ * `rng_seeds`, `version`, the split definitions, the world's `storage`,
  * `n_samples` and theta chunking). Normally both agree; when one was
  * edited, `validate` checks the data against each and keeps the reading
  * that explains the dataset with fewer differences.
@@ -114,9 +114,9 @@ export function settingsFromConfig(manifest: Manifest, world: string): RecordedS
 
 /**
  * The settings the rest of the manifest records for a world: `version`,
- * `rng.global_seed`, the seed of the first split definition, `T`, `H`,
- * `storage.zarr_format`, the world's `n_samples` and the sample chunking
- * of its theta array.
+ * `rng_seeds.global`, the seed of the first split definition, `T`, `H`,
+ * the world's `storage.zarr_format`, its `n_samples` and the sample
+ * chunking of its theta array.
  *
  * @param manifest The parsed manifest (not necessarily valid).
  * @param world The world id.
@@ -129,9 +129,10 @@ export function settingsFromConfig(manifest: Manifest, world: string): RecordedS
  * import type { Manifest } from "../../manifest/types.ts";
  * import assert from "node:assert/strict";
  * const m = {
- *   version: "1.0.0", T: 8, H: 2, rng: { global_seed: 5 }, storage: { zarr_format: 2 },
- *   splits: [{ seed: 6 }],
- *   simulators: { nk: { n_samples: 10, arrays: { theta: { chunks: [4, 12] } } } },
+ *   version: "1.0.0", T: 8, H: 2, rng_seeds: { global: 5 }, splits: { train: { seed: 6 } },
+ *   simulators: {
+ *     nk: { n_samples: 10, storage: { zarr_format: 2 }, arrays: { theta: { chunks: [4, 12] } } },
+ *   },
  * } as unknown as Manifest;
  * const r = settingsFromManifest(m, "nk");
  * assert.equal(r.settings.zarrFormat, 2);
@@ -141,15 +142,15 @@ export function settingsFromConfig(manifest: Manifest, world: string): RecordedS
 export function settingsFromManifest(manifest: Manifest, world: string): RecordedSettings {
   const m = manifest as unknown as Obj;
   const w = obj(obj(m.simulators)[world]);
-  const splits = Array.isArray(m.splits) ? m.splits : [];
+  const [first, def] = Object.entries(obj(m.splits))[0] ?? ["", undefined];
   const thetaChunks = obj(obj(w.arrays).theta).chunks;
   const run: ManifestRun = {
     version: text(m.version, "version"),
-    seed: int(obj(m.rng).global_seed, "rng.global_seed"),
-    splitSeed: int(obj(splits[0]).seed, "splits[0].seed"),
+    seed: int(obj(m.rng_seeds).global, "rng_seeds.global"),
+    splitSeed: int(obj(def).seed, `splits.${first || "<first>"}.seed`),
     T: int(m.T, "T", 1),
     H: int(m.H, "H"),
-    zarrFormat: format(obj(m.storage).zarr_format, "storage.zarr_format"),
+    zarrFormat: format(obj(w.storage).zarr_format, `simulators.${world}.storage.zarr_format`),
   };
   return reading(
     "manifest",
