@@ -5,7 +5,7 @@ import { configHash, sha256Hex } from "../src/manifest/hashing.ts";
 import { ManifestGenerator, type SimulatorEntry } from "../src/manifest/manifest_generator.ts";
 import { readManifest, serializeManifest } from "../src/manifest/manifest_io.ts";
 import { type ManifestArrayInput, splitInfoFromManifest } from "../src/manifest/mapping.ts";
-import type { Manifest, ManifestViolation } from "../src/manifest/types.ts";
+import { type Manifest, type ManifestViolation, splitDefinition } from "../src/manifest/types.ts";
 import {
   assertValidManifest,
   ManifestValidationError,
@@ -327,7 +327,7 @@ Deno.test("ManifestGenerator.build() records the seed README's fields in snake_c
       0.0225,
     ]],
   );
-  assert.match(m.splits.train.fraction_of, /outside test_extrapolation_slice and/);
+  assert.match(splitDefinition(m, "train")!.fraction_of, /outside test_extrapolation_slice and/);
   const sw = m.simulators.switching;
   assert.deepEqual(sw.rejections, { total: 5, rate: 5 / 42 });
   const sizes = Object.values(sw.splits).reduce((s, v) => s + v.n, 0);

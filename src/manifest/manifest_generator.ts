@@ -35,11 +35,12 @@ import {
   MAIN_DIMENSIONS,
   type Manifest,
   MANIFEST_CODEC,
+  MANIFEST_SPLIT_INDEX_LIMIT,
   type ManifestArray,
   type ManifestChunking,
   type ManifestGeneratorInfo,
   type ManifestSimulator,
-  type ManifestSplitDefinition,
+  type ManifestSplits,
   RNG_KEYING,
   RNG_NORMAL,
 } from "./types.ts";
@@ -115,6 +116,12 @@ export interface SimulatorEntry {
   cornerRule: { persistence: string; volatility: string };
   /** The realized splits (`buildSplits(...).info`); or set them later with `setRealizedSplits`. */
   splits?: SplitInfo;
+  /**
+   * The sorted sample indices of every split (`buildSplits(...).indices`),
+   * recorded as `splits.<world_id>` when the world has at most
+   * {@link MANIFEST_SPLIT_INDEX_LIMIT} samples.
+   */
+  splitIndices?: Readonly<Record<string, ArrayLike<number>>>;
 }
 
 /** Options of {@link ManifestGenerator.build}. */
@@ -135,6 +142,7 @@ interface WorldRecord {
   arrays: Record<string, ManifestArray>;
   metadataArrays: Record<string, ManifestArray>;
   splits?: SplitInfo;
+  splitIndices?: Readonly<Record<string, ArrayLike<number>>>;
 }
 
 const METADATA_PREFIX = "metadata/";
@@ -242,6 +250,7 @@ export class ManifestGenerator {
       arrays,
       metadataArrays,
       splits: entry.splits,
+      splitIndices: entry.splitIndices,
     });
   }
 
@@ -250,14 +259,20 @@ export class ManifestGenerator {
    *
    * @param worldId A world added with {@link addSimulator}.
    * @param info The info returned by `buildSplits`.
+   * @param indices The indices returned by `buildSplits` (see {@link SimulatorEntry.splitIndices}).
    * @throws {RangeError} If the world was not added.
    */
-  setRealizedSplits(worldId: string, info: SplitInfo): void {
+  setRealizedSplits(
+    worldId: string,
+    info: SplitInfo,
+    indices?: Readonly<Record<string, ArrayLike<number>>>,
+  ): void {
     const record = this.#worlds.get(worldId);
     if (record === undefined) {
       throw new RangeError(`Cannot set the splits of world "${worldId}": add the world first`);
     }
     record.splits = info;
+    if (indices !== undefined) record.splitIndices = indices;
   }
 
   /**
@@ -322,8 +337,15 @@ export class ManifestGenerator {
     };
     const simulators: Record<string, ManifestSimulator> = {};
     for (const [id, record] of this.#worlds) simulators[id] = worldToJson(record, facts);
-    const splits: Record<string, ManifestSplitDefinition> = {};
+    const splits: ManifestSplits = {};
     for (const def of this.#splits) splits[def.name] = splitDefinitionToJson(def);
+    for (const [id, record] of this.#worlds) {
+      if (record.splitIndices === undefined) continue;
+      if (record.entry.nSamples > MANIFEST_SPLIT_INDEX_LIMIT) continue;
+      splits[id] = Object.fromEntries(
+        Object.entries(record.splitIndices).map(([name, ix]) => [name, Array.from(ix)]),
+      );
+    }
     const manifest: Manifest = {
       version: o.version,
       created_at: typeof createdAt === "string" ? createdAt : createdAt.toISOString(),

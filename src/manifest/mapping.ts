@@ -31,6 +31,7 @@ import type {
   ManifestSplitDefinition,
   SplitAlgorithm,
 } from "./types.ts";
+import { splitDefinitions } from "./types.ts";
 
 /**
  * One stored array as the dataset writer summarises it (camelCase; the
@@ -511,7 +512,7 @@ export function sliceRuleFromManifest(manifest: Manifest, worldId: string): Slic
 export function splitInfoFromManifest(manifest: Manifest, worldId: string): SplitInfo {
   const world = manifest.simulators[worldId];
   if (world === undefined) throw new RangeError(`World "${worldId}" is not in the manifest`);
-  const defs = Object.entries(manifest.splits);
+  const defs = splitDefinitions(manifest);
   const random = defs.filter(([, d]) => d.algorithm === "random");
   const corner = defs.find(([, d]) => d.algorithm === "corner")?.[1];
   const fractions: Record<string, number> = {};

@@ -277,6 +277,85 @@ export interface ManifestSplitDefinition {
   stream?: string;
 }
 
+/** One world's sample indices per split (`splits.<world_id>`), the content of its `splits.json`. */
+export type ManifestWorldSplitIndices = Record<string, number[]>;
+
+/** `manifest.splits`: split definitions by split name, index lists by world id. */
+export type ManifestSplits = Record<string, ManifestSplitDefinition | ManifestWorldSplitIndices>;
+
+/**
+ * Worlds of at most this many samples have their split indices in
+ * `manifest.json` (about 7 MB of JSON at the limit): enough for the typical
+ * datasets the original project's `load_dataset_split` reads; larger
+ * worlds keep them in `<world>/splits.json` only, so the manifest stays
+ * small enough to parse.
+ */
+export const MANIFEST_SPLIT_INDEX_LIMIT = 1_000_000;
+
+/**
+ * Whether a `manifest.splits` entry is a split definition (not a world's indices).
+ *
+ * @param entry One value of `manifest.splits`.
+ * @returns `true` for a definition.
+ */
+export function isSplitDefinition(
+  entry: ManifestSplitDefinition | ManifestWorldSplitIndices | undefined,
+): entry is ManifestSplitDefinition {
+  return entry !== undefined && typeof (entry as { fraction?: unknown }).fraction === "number";
+}
+
+/**
+ * The split definitions of a manifest, in assignment order (world index lists left out).
+ *
+ * @param manifest The manifest.
+ * @returns `[name, definition]` pairs.
+ *
+ * @example
+ * ```ts
+ * import { splitDefinitions } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * const splits = { train: { fraction: 0.8, fraction_of: "pool", seed: 1, algorithm: "random" as const, description: "" }, nk: { train: [0, 1] } };
+ * assert.deepEqual(splitDefinitions({ splits }).map(([n]) => n), ["train"]);
+ * ```
+ */
+export function splitDefinitions(
+  manifest: Pick<Manifest, "splits">,
+): [string, ManifestSplitDefinition][] {
+  return Object.entries(manifest.splits).filter((e): e is [string, ManifestSplitDefinition] =>
+    isSplitDefinition(e[1])
+  );
+}
+
+/**
+ * The split definition of one name.
+ *
+ * @param manifest The manifest.
+ * @param name A split name (`train`).
+ * @returns The definition, or `undefined`.
+ */
+export function splitDefinition(
+  manifest: Pick<Manifest, "splits">,
+  name: string,
+): ManifestSplitDefinition | undefined {
+  const entry = manifest.splits[name];
+  return isSplitDefinition(entry) ? entry : undefined;
+}
+
+/**
+ * One world's sample indices per split, as recorded in the manifest.
+ *
+ * @param manifest The manifest.
+ * @param worldId The world.
+ * @returns The index lists, or `undefined` if the manifest does not hold them.
+ */
+export function worldSplitIndices(
+  manifest: Pick<Manifest, "splits">,
+  worldId: string,
+): ManifestWorldSplitIndices | undefined {
+  const entry = manifest.splits[worldId];
+  return entry === undefined || isSplitDefinition(entry) ? undefined : entry;
+}
+
 /**
  * The whole `manifest.json`: the spec's top level exactly (its schema
  * closes it); dataset-wide facts live in `rng_seeds` and in every world
@@ -291,8 +370,14 @@ export interface Manifest {
   git_hash: string;
   /** Worlds by id. */
   simulators: Record<string, ManifestSimulator>;
-  /** Split definitions by name, in assignment order. */
-  splits: Record<string, ManifestSplitDefinition>;
+  /**
+   * Split definitions by name, in assignment order; then, for every world of
+   * at most {@link MANIFEST_SPLIT_INDEX_LIMIT} samples, that world's sorted
+   * sample indices per split (`splits.<world_id>.<split>`), which the
+   * original project's evaluation loader reads. {@link splitDefinitions}
+   * and {@link worldSplitIndices} read the two kinds apart.
+   */
+  splits: ManifestSplits;
   /** Random number derivation. */
   rng_seeds: ManifestRngSeeds;
   /** Trajectory length. */

@@ -533,6 +533,49 @@ function checkSplitDefinitions(c: Collector, defs: Obj | undefined): void {
   }
 }
 
+/** `manifest.splits` without the entries keyed by a world id (those are index lists). */
+function splitDefinitionEntries(splits: Obj, simulators: unknown): Obj {
+  const worlds = isObj(simulators) ? simulators : {};
+  return Object.fromEntries(Object.entries(splits).filter(([k]) => !(k in worlds)));
+}
+
+/**
+ * `splits.<world_id>`: the world's indices per split, as many as its
+ * realized split says, sorted, each index below `n_samples`.
+ */
+function checkWorldSplitIndices(c: Collector, splits: Obj, simulators: Obj): void {
+  for (const [id, w] of Object.entries(simulators)) {
+    const lists = splits[id];
+    if (lists === undefined || !isObj(w)) continue;
+    const at = `/splits/${escapePointer(id)}`;
+    if (!isObj(lists)) {
+      c.add(at, `Must be the world's sample indices per split: got ${show(lists)}`);
+      continue;
+    }
+    const realized = isObj(w.splits) ? w.splits : {};
+    const names = new Set([...Object.keys(realized), ...Object.keys(lists)]);
+    for (const name of names) {
+      const list = lists[name];
+      const r = realized[name];
+      const where = `${at}/${escapePointer(name)}`;
+      if (!Array.isArray(list)) {
+        c.add(where, `Missing: the indices of split "${name}" of world "${id}"`);
+        continue;
+      }
+      if (isObj(r) && isInt(r.n) && list.length !== r.n) {
+        c.add(where, `Holds ${list.length} indices; simulators.${id}.splits.${name}.n is ${r.n}`);
+      }
+      const n = isInt(w.n_samples) ? w.n_samples : Infinity;
+      const bad = list.findIndex((v, i) =>
+        !isInt(v) || v >= n || (i > 0 && (v as number) <= (list[i - 1] as number))
+      );
+      if (bad >= 0) {
+        c.add(`${where}/${bad}`, `Indices must be sorted, distinct and below n_samples (${n})`);
+      }
+    }
+  }
+}
+
 /** Every world records the same dataset-wide facts (`generator`, `storage`). */
 function checkDatasetFacts(c: Collector, simulators: Obj): void {
   const worlds = Object.entries(simulators).filter((e): e is [string, Obj] => isObj(e[1]));
@@ -595,8 +638,13 @@ export function validateManifest(manifest: unknown): ManifestViolation[] {
   if (typeof manifest.created_at === "string" && Number.isNaN(Date.parse(manifest.created_at))) {
     c.add("/created_at", `Is not a valid date: got ${show(manifest.created_at)}`);
   }
-  const defs = isObj(manifest.splits) ? manifest.splits : undefined;
+  const defs = isObj(manifest.splits)
+    ? splitDefinitionEntries(manifest.splits, manifest.simulators)
+    : undefined;
   checkSplitDefinitions(c, defs);
+  if (isObj(manifest.splits) && isObj(manifest.simulators)) {
+    checkWorldSplitIndices(c, manifest.splits, manifest.simulators);
+  }
   if (isObj(manifest.simulators)) {
     let maxN = 0;
     for (const [id, w] of Object.entries(manifest.simulators)) {

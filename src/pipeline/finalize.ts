@@ -209,6 +209,7 @@ export async function finalizeWorlds(
       arrays: ledgerFacts(layout, ledger),
       rejections,
       splits: split.result.info,
+      splitIndices: split.result.indices,
     });
     emit({
       phase: "splits",

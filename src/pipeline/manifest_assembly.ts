@@ -52,6 +52,8 @@ export interface WorldFacts {
   rejections: number;
   /** The realized splits (`buildSplits(...).info`); none leaves `splits` empty. */
   splits?: SplitInfo;
+  /** The sorted sample indices of every split (`buildSplits(...).indices`, or `splits.json`). */
+  splitIndices?: Readonly<Record<string, ArrayLike<number>>>;
 }
 
 /** Provenance recorded in the manifest (not determined by the configuration). */
@@ -215,6 +217,7 @@ export function assembleManifest(
       sliceRule: world.sliceRule,
       cornerRule: world.cornerDescription,
       splits: facts.splits,
+      splitIndices: facts.splitIndices,
     });
   }
   manifest.addStandardSplits(run.splitSeed);

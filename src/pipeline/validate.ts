@@ -281,7 +281,8 @@ async function checkWorld(
     settings: recorded.settings,
     arrays: measured.facts,
     rejections: measured.rejections ?? claimed.rejections,
-    splits: splits ?? claimed.splits,
+    splits: splits?.info ?? claimed.splits,
+    splitIndices: splits?.indices ?? claimed.splitIndices,
   };
 }
 

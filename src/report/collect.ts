@@ -13,7 +13,12 @@
 
 import { loadDataset } from "../dataset/reader.ts";
 import type { LoadedArray } from "../dataset/reader.ts";
-import type { Manifest, ManifestArray, ManifestSimulator } from "../manifest/types.ts";
+import {
+  type Manifest,
+  type ManifestArray,
+  type ManifestSimulator,
+  splitDefinitions,
+} from "../manifest/types.ts";
 import { validateManifest } from "../manifest/validate_manifest.ts";
 import { assertCurrentLayout } from "../manifest/layout.ts";
 import { datasetFacts } from "../manifest/mapping.ts";
@@ -337,7 +342,7 @@ function summarizeManifest(m: Manifest): ManifestSummary {
     rawBytes,
     storedBytes,
     compressionRatio: storedBytes > 0 ? rawBytes / storedBytes : NaN,
-    splits: Object.entries(m.splits).map(([name, s]) => ({
+    splits: splitDefinitions(m).map(([name, s]) => ({
       name,
       algorithm: s.algorithm,
       nominalFraction: s.fraction,

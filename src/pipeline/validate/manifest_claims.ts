@@ -37,6 +37,8 @@ export interface ClaimedFacts {
   rejections: number;
   /** The recorded realized splits, if they can be read. */
   splits?: SplitInfo;
+  /** The recorded sample indices per split (`splits.<world_id>`), if the manifest holds them. */
+  splitIndices?: Record<string, number[]>;
 }
 
 /**
@@ -79,7 +81,17 @@ export function claimedFacts(manifest: Manifest, layout: WorldLayout): ClaimedFa
   } catch {
     splits = undefined;
   }
-  return { arrays, rejections: typeof total === "number" ? total : 0, splits };
+  const lists = obj(obj(manifest.splits)[layout.worldId]);
+  const splitIndices: Record<string, number[]> = {};
+  for (const [name, v] of Object.entries(lists)) {
+    if (Array.isArray(v)) splitIndices[name] = v as number[];
+  }
+  return {
+    arrays,
+    rejections: typeof total === "number" ? total : 0,
+    splits,
+    splitIndices: Object.keys(splitIndices).length > 0 ? splitIndices : undefined,
+  };
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 
 import { configHash } from "../../manifest/hashing.ts";
-import type { Manifest } from "../../manifest/types.ts";
+import { type Manifest, splitDefinitions } from "../../manifest/types.ts";
 import { isWorldId } from "../../simulators/registry.ts";
 import type { ManifestRun } from "../manifest_assembly.ts";
 import type { WorldSettings } from "../world_plan.ts";
@@ -142,7 +142,7 @@ export function settingsFromConfig(manifest: Manifest, world: string): RecordedS
 export function settingsFromManifest(manifest: Manifest, world: string): RecordedSettings {
   const m = manifest as unknown as Obj;
   const w = obj(obj(m.simulators)[world]);
-  const [first, def] = Object.entries(obj(m.splits))[0] ?? ["", undefined];
+  const [first, def] = splitDefinitions(manifest)[0] ?? ["", undefined];
   const thetaChunks = obj(obj(w.arrays).theta).chunks;
   const run: ManifestRun = {
     version: text(m.version, "version"),

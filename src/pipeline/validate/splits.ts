@@ -11,7 +11,7 @@
 import type { ByteStore } from "../../store/byte_store.ts";
 import { getWorld } from "../../simulators/registry.ts";
 import type { WorldId } from "../../simulators/types.ts";
-import { checkSplits, parseSplitsJson, type SplitInfo, type SplitResult } from "../../splits.ts";
+import { checkSplits, parseSplitsJson, type SplitResult } from "../../splits.ts";
 import type { WorldLayout } from "../../dataset/world_layout.ts";
 import { splitsKey } from "../../dataset/keys.ts";
 import { readSplitStats, worldSplits } from "../split_stats.ts";
@@ -64,7 +64,7 @@ function firstDifference(
  * await generateDataset(resolveConfig([{ worlds: "nk", n_samples: 40, T: 4, H: 1, split_seed: 7 }], 1), { store });
  * const layout = layoutForWorld({ world: "nk", seed: 42, nSamples: 40, T: 4, H: 1, chunkSamples: 40, zarrFormat: 3 });
  * const ok = new Problems();
- * assert.equal((await checkWorldSplits(store, layout, 7, true, ok))?.n, 40);
+ * assert.equal((await checkWorldSplits(store, layout, 7, true, ok))?.info.n, 40);
  * assert.deepEqual(ok.list, []);
  * const bad = new Problems();
  * await checkWorldSplits(store, layout, 8, true, bad);
@@ -77,7 +77,7 @@ export async function checkWorldSplits(
   splitSeed: number,
   statsReadable: boolean,
   problems: Problems,
-): Promise<SplitInfo | undefined> {
+): Promise<SplitResult | undefined> {
   const world = layout.worldId as WorldId;
   const key = splitsKey(world);
   problems.ran("splits");
@@ -93,15 +93,15 @@ export async function checkWorldSplits(
     problems.add("splits", key, `Cannot rebuild the splits: ${(e as Error).message}`, world);
     return undefined;
   }
-  if (bytes === undefined) return rebuilt.result.info;
+  if (bytes === undefined) return rebuilt.result;
   const text = decoder.decode(bytes);
-  if (text === rebuilt.json) return rebuilt.result.info;
+  if (text === rebuilt.json) return rebuilt.result;
   let indices: Record<string, Uint32Array>;
   try {
     indices = parseSplitsJson(text);
   } catch (e) {
     problems.add("splits", key, (e as Error).message, world);
-    return rebuilt.result.info;
+    return rebuilt.result;
   }
   const expectation = {
     stats,
@@ -112,7 +112,7 @@ export async function checkWorldSplits(
   // Recorded values ("/info/...") are the manifest's, compared with the rebuilt info there.
   const located = checkSplits(indices, expectation).filter((v) => !v.path.startsWith("/info"));
   for (const v of located) problems.add("splits", `${key}#${v.path}`, v.message, world);
-  if (located.length > 0) return rebuilt.result.info;
+  if (located.length > 0) return rebuilt.result;
   const first = firstDifference(indices, rebuilt.result.indices);
   problems.add(
     "splits",
@@ -122,5 +122,5 @@ export async function checkWorldSplits(
       : `Differs from the splits rebuilt with split seed ${splitSeed}: ${first.message}`,
     world,
   );
-  return rebuilt.result.info;
+  return rebuilt.result;
 }
