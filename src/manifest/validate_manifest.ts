@@ -358,7 +358,13 @@ function checkWorld(
   c: Collector,
   id: string,
   w: unknown,
-  top: { T: unknown; H: unknown; zarrFormat: unknown; splits: unknown[] | undefined },
+  top: {
+    T: unknown;
+    H: unknown;
+    zarrFormat: unknown;
+    dtype: unknown;
+    splits: unknown[] | undefined;
+  },
 ): void {
   if (!isObj(w)) return;
   const path = `/simulators/${escapePointer(id)}`;
@@ -400,6 +406,12 @@ function checkWorld(
         nSamples: n,
         zarrFormat: top.zarrFormat,
       });
+      if (isObj(a) && typeof top.dtype === "string" && a.dtype !== top.dtype) {
+        c.add(
+          `${path}/arrays/${escapePointer(name)}/dtype`,
+          `Must be storage.dtype ${show(top.dtype)}: got ${show(a.dtype)}`,
+        );
+      }
     }
   }
   if (isObj(w.metadata_arrays)) {
@@ -559,6 +571,7 @@ export function validateManifest(manifest: unknown): ManifestViolation[] {
         T: manifest.T,
         H: manifest.H,
         zarrFormat: storage.zarr_format,
+        dtype: storage.dtype,
         splits: defs,
       });
     }
