@@ -18,7 +18,7 @@ import {
 } from "../src/numeric/quantize.ts";
 import { keyedStream, STREAM } from "../src/numeric/rng.ts";
 import { layoutForWorld } from "../src/pipeline/world_plan.ts";
-import { BloscCodec, bloscConfigFor } from "../src/zarr/blosc.ts";
+import { BloscCodec, bloscConfigFor, parseBloscHeader } from "../src/zarr/blosc.ts";
 import { MANIFEST_KEY, readManifest, serializeManifest } from "../src/manifest/manifest_io.ts";
 import { sha256Hex } from "../src/zarr/digest.ts";
 
@@ -265,6 +265,18 @@ Deno.test("--dtype float64: recorded in the manifest and world config; validate 
   assert.equal(m64.storage.dtype, "float64");
   assert.equal(m64.simulators.nk.config.dtype, "float64");
   assert.equal(m32.simulators.nk.config.dtype, "float32");
+  assert.equal(m64.storage.codec.typesize, 8);
+  assert.equal(m32.storage.codec.typesize, 4);
+  // float64 chunks are byte-shuffled with typesize 8 (float32: 4), as the headers say.
+  for (const [store, size] of [[f32, 4], [f64, 8]] as const) {
+    for (const name of ["trajectories", "theta"]) {
+      const header = parseBloscHeader(
+        (await store.get(`nk/${name}.zarr/c/0/0${name === "theta" ? "" : "/0"}`))!,
+      );
+      assert.equal(header.typesize, size, name);
+      assert.equal(header.shuffle, "shuffle");
+    }
+  }
   for (const name of ["trajectories", "irfs", "shocks", "theta"]) {
     assert.equal(m64.simulators.nk.arrays[name].dtype, "float64");
     assert.equal(

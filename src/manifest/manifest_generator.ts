@@ -317,7 +317,7 @@ export class ManifestGenerator {
         zarr_format: o.zarrFormat ?? DEFAULT_ZARR_FORMAT,
         dtype: o.dtype ?? "float32",
         chunking,
-        codec: { ...MANIFEST_CODEC },
+        codec: { ...MANIFEST_CODEC, typesize: o.dtype === "float64" ? 8 : 4 },
       },
       rng: {
         global_seed: o.globalSeed,

@@ -36,8 +36,8 @@ export interface ManifestCodec {
   clevel: 3;
   /** Always `"byte"`. */
   shuffle: "byte";
-  /** Always 4 (float32). */
-  typesize: 4;
+  /** Element size of the main arrays' shuffle: 4 (float32) or 8 (`--dtype float64`). */
+  typesize: 4 | 8;
 }
 
 /** How arrays are chunked. */
