@@ -4,7 +4,7 @@
 // compared in float64; validate compares in float64.
 import assert from "node:assert/strict";
 import { generateDataset } from "../src/pipeline/generate.ts";
-import { resolveConfig } from "../src/pipeline/config.ts";
+import { checkConfigFile, resolveConfig } from "../src/pipeline/config.ts";
 import { validateDataset } from "../src/pipeline/validate.ts";
 import { loadDataset } from "../src/dataset/reader.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
@@ -21,6 +21,8 @@ import { layoutForWorld } from "../src/pipeline/world_plan.ts";
 import { BloscCodec, bloscConfigFor, parseBloscHeader } from "../src/zarr/blosc.ts";
 import { MANIFEST_KEY, readManifest, serializeManifest } from "../src/manifest/manifest_io.ts";
 import { sha256Hex } from "../src/zarr/digest.ts";
+import { collectReport } from "../src/report/collect.ts";
+import { renderReportHtml } from "../src/report/html.ts";
 
 const T = 12, H = 3, N = 4;
 
@@ -314,6 +316,11 @@ Deno.test("--dtype float64 in the manifest must match the arrays' dtype (cross-f
 
 Deno.test("--dtype is refused unless float32 or float64; resumes must agree on it", async () => {
   assert.throws(() => resolveConfig([{ dtype: "float16" }], 1), /Invalid --dtype "float16"/);
+  assert.equal(resolveConfig([], 1).dtype, "float32");
+  // The config file takes it too (schemas/generate_config.json); a flag overrides it.
+  assert.deepEqual(checkConfigFile({ dtype: "float64" }, "c.json"), { dtype: "float64" });
+  assert.throws(() => checkConfigFile({ dtype: "float16" }, "c.json"), /\/dtype/);
+  assert.equal(resolveConfig([{ dtype: "float64" }, { dtype: "float32" }], 1).dtype, "float32");
   const store = await dataset("float32", ["nk"]);
   const config = resolveConfig(
     [{
@@ -332,4 +339,39 @@ Deno.test("--dtype is refused unless float32 or float64; resumes must agree on i
     () => generateDataset(config, { store, memoryBytes: 2 ** 34 }),
     /dtype: "float32" before, "float64" now/,
   );
+});
+
+Deno.test("the report reads a float64 dataset, names its dtype, and finds no theta outside the bounds", async () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    const store = await dataset(dtype, ["zlb", "var"]);
+    const data = await collectReport(store, { maxSamples: N });
+    assert.equal(data.manifest.dtype, dtype);
+    for (const world of data.worlds) {
+      for (const column of world.theta) {
+        assert.equal(column.outside, 0, `${world.id} ${column.name}`);
+      }
+    }
+    assert.match(renderReportHtml(data), new RegExp(`Zarr v3, ${dtype}, blosc`));
+  }
+});
+
+Deno.test("shards of one run must agree on --dtype", async () => {
+  const store = new MemoryStore();
+  const shard = (index: number, dtype: StoredDtype) =>
+    resolveConfig([{
+      worlds: "rbc",
+      n_samples: N,
+      T,
+      H,
+      workers: 1,
+      dtype,
+      chunk_samples: 2,
+      shard: `${index}/2`,
+    }], 1);
+  await generateDataset(shard(0, "float32"), { store, memoryBytes: 2 ** 34 });
+  await assert.rejects(
+    () => generateDataset(shard(1, "float64"), { store, memoryBytes: 2 ** 34 }),
+    /dtype: "float32" before, "float64" now/,
+  );
+  await generateDataset(shard(1, "float32"), { store, memoryBytes: 2 ** 34 });
 });
