@@ -6,6 +6,14 @@
 
 export { keyedStream, STREAM, worldKey, Xoshiro128 } from "./src/numeric/rng.ts";
 export type { StreamId } from "./src/numeric/rng.ts";
+export {
+  DEFAULT_STORED_DTYPE,
+  quantizeTheta,
+  quantizeValues,
+  quantizeWithin,
+  STORED_DTYPES,
+} from "./src/numeric/quantize.ts";
+export type { StoredDtype } from "./src/numeric/quantize.ts";
 export type { ByteStore } from "./src/store/byte_store.ts";
 export { WORLD_IDS } from "./src/simulators/types.ts";
 export type {

@@ -38,6 +38,7 @@ export const GENERATE_FLAGS = {
   workers: { type: "string" },
   version: { type: "string" },
   "zarr-format": { type: "string" },
+  dtype: { type: "string" },
   "chunk-samples": { type: "string" },
   "split-seed": { type: "string" },
   config: { type: "string" },

@@ -39,6 +39,7 @@ Options:
   --workers N           worker threads (default: number of cores)
   --version SEMVER      dataset version recorded in the manifest (default 1.0.0)
   --zarr-format 2|3     Zarr format (default 3; 2 for zarr-python 2.x readers)
+  --dtype TYPE          float32 (default) or float64 (debug: stored = simulated in float64)
   --chunk-samples N     samples per chunk (default: about 1 MiB chunks)
   --split-seed N        seed of the random train/val/test split (default: --seed)
   --config FILE         JSON config file (schemas/generate_config.json); flags override it
@@ -102,6 +103,7 @@ async function main(): Promise<number> {
     workers: v.workers,
     version: v.version,
     zarr_format: v["zarr-format"],
+    dtype: v.dtype,
     chunk_samples: v["chunk-samples"],
     split_seed: v["split-seed"],
     resume: v.resume,

@@ -15,7 +15,7 @@ import { generateDataset } from "../src/pipeline/generate.ts";
 import { resolveConfig } from "../src/pipeline/config.ts";
 import { validateDataset } from "../src/pipeline/validate.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
-import { readManifest } from "../src/manifest/manifest_io.ts";
+import { readManifest, serializeManifest } from "../src/manifest/manifest_io.ts";
 import { ManifestLayoutError, oldLayoutMessage } from "../src/manifest/layout.ts";
 import { validateManifest } from "../src/manifest/validate_manifest.ts";
 import {
@@ -23,7 +23,13 @@ import {
   shockManifestFromJson,
   splitInfoFromManifest,
 } from "../src/manifest/mapping.ts";
-import type { Manifest } from "../src/manifest/types.ts";
+import {
+  type Manifest,
+  MANIFEST_SPLIT_INDEX_LIMIT,
+  splitDefinitions,
+  worldSplitIndices,
+} from "../src/manifest/types.ts";
+import { assembleManifest } from "../src/pipeline/manifest_assembly.ts";
 import { buildReport } from "../src/report/report.ts";
 import { parseSplitsJson, splitsToJson } from "../src/splits.ts";
 import { loadDataset } from "../src/dataset/reader.ts";
@@ -230,16 +236,21 @@ Deno.test("the dataset-wide facts are in every world and come back from datasetF
 
 Deno.test("all five split names round-trip: splits.json, manifest, the reader, validate", async () => {
   const { store, manifest } = await allWorlds();
-  assert.deepEqual(Object.keys(manifest.splits), SPLIT_NAMES);
+  // Definitions by split name, then every world's indices (what load_dataset_split reads).
+  assert.deepEqual(splitDefinitions(manifest).map(([name]) => name), SPLIT_NAMES);
+  assert.deepEqual(Object.keys(manifest.splits), [...SPLIT_NAMES, ...WORLD_IDS]);
   const decoder = new TextDecoder();
   for (const id of WORLD_IDS) {
     const world = manifest.simulators[id];
     assert.deepEqual(Object.keys(world.splits), SPLIT_NAMES, id);
     const stored = parseSplitsJson(decoder.decode(await store.get(`${id}/splits.json`)));
     assert.deepEqual(Object.keys(stored), SPLIT_NAMES, id);
+    const lists = worldSplitIndices(manifest, id)!;
+    assert.deepEqual(Object.keys(lists), SPLIT_NAMES, id);
     let total = 0;
     for (const name of SPLIT_NAMES) {
       assert.equal(world.splits[name].n, stored[name].length, `${id} ${name}`);
+      assert.deepEqual(lists[name], Array.from(stored[name]), `${id} ${name}`);
       total += stored[name].length;
     }
     assert.equal(total, world.n_samples, id);
@@ -261,6 +272,31 @@ Deno.test("all five split names round-trip: splits.json, manifest, the reader, v
   await copy.set("nk/splits.json", new TextEncoder().encode(splitsToJson(stored)));
   const bad = await validateDataset(copy, { resimulate: 0, worlds: ["nk"] });
   assert.ok(bad.problems.some((p) => p.location.startsWith("nk/splits.json")), JSON.stringify(bad));
+  // So is one moved in the manifest's index lists (splits.json intact).
+  const copy2 = new MemoryStore();
+  for (const key of await store.list("")) await copy2.set(key, (await store.get(key))!);
+  const edited = structuredClone(manifest);
+  const nk = worldSplitIndices(edited, "nk")!;
+  nk.val = [...nk.val, nk.test_interpolation.shift()!].sort((a, b) => a - b);
+  await copy2.set("manifest.json", serializeManifest(edited));
+  const bad2 = await validateDataset(copy2, { resimulate: 0, worlds: ["nk"] });
+  assert.ok(
+    bad2.problems.some((p) => p.location.startsWith("manifest.json#/splits/nk/")),
+    JSON.stringify(bad2.problems),
+  );
+});
+
+Deno.test("worlds over the index limit keep their split indices in splits.json only", () => {
+  const run = { version: "1.0.0", seed: 1, splitSeed: 1, T: 4, H: 1, zarrFormat: 3 as const };
+  const at = (n: number) =>
+    assembleManifest(run, [{
+      settings: { world: "rbc", seed: 1, nSamples: n, T: 4, H: 1, chunkSamples: n, zarrFormat: 3 },
+      arrays: new Map(),
+      rejections: 0,
+      splitIndices: { train: [0] },
+    }], {}).build({ validate: false });
+  assert.deepEqual(worldSplitIndices(at(MANIFEST_SPLIT_INDEX_LIMIT), "rbc"), { train: [0] });
+  assert.equal(worldSplitIndices(at(MANIFEST_SPLIT_INDEX_LIMIT + 1), "rbc"), undefined);
 });
 
 Deno.test("zlb IRFs stay rates down: a sign field, never a negative default_size", async () => {

@@ -13,6 +13,9 @@ import { loadDataset, openDataset } from "../src/dataset/reader.ts";
 import { Xoshiro128 } from "../src/numeric/rng.ts";
 import { parseBloscHeader } from "../src/zarr/blosc.ts";
 import type { MetaFieldSpec } from "../src/simulators/types.ts";
+import { resolveConfig } from "../src/pipeline/config.ts";
+import { generateDataset } from "../src/pipeline/generate.ts";
+import { validateDataset } from "../src/pipeline/validate.ts";
 
 function pythonHas(python: string, module: string): boolean {
   try {
@@ -271,6 +274,80 @@ Deno.test({
         ...theta.slice(24, 28),
         ...theta.slice(8, 12),
       ]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+const CHECK_FLOAT64 = `
+import json, sys
+import numpy as np
+import zarr
+
+root, expected_dir = sys.argv[1], sys.argv[2]
+spec = json.load(open(expected_dir + "/expected.json"))
+checked = 0
+for a in spec["arrays"]:
+    arr = zarr.open_array(root + "/" + a["path"], mode="r")
+    data = arr[:]
+    assert data.dtype == np.dtype("<f8"), (a["path"], data.dtype)
+    exp = np.fromfile(expected_dir + "/" + a["file"], dtype="<f8").reshape(a["shape"])
+    assert data.shape == exp.shape, (a["path"], data.shape, exp.shape)
+    assert data.tobytes() == exp.tobytes(), a["path"] + ": values differ"
+    checked += data.size
+print(json.dumps({"checked": checked}))
+`;
+
+Deno.test({
+  name:
+    "--dtype float64 round-trips through zarr-python 2: the main arrays are <f8 and equal the reader's float64 values",
+  ignore: SKIP,
+  async fn(): Promise<void> {
+    assert.ok(
+      HAVE_ZARR,
+      "python3 with zarr is required (UME_REQUIRE_ALL=1): apt-get install python3-zarr",
+    );
+    const dir = await Deno.makeTempDir({ prefix: "ume-python-float64-" });
+    try {
+      const root = join(dir, "dataset");
+      const config = resolveConfig([{
+        worlds: "nk,switching",
+        n_samples: 11,
+        T: 9,
+        H: 4,
+        chunk_samples: 4,
+        zarr_format: 2,
+        dtype: "float64",
+        workers: 1,
+        output: root,
+      }], 1);
+      await generateDataset(config, { memoryBytes: 2 ** 34 });
+      const report = await validateDataset(root, {});
+      assert.deepEqual(report.problems, []);
+      const arrays = [];
+      let total = 0;
+      let unrounded = 0;
+      for (const world of ["nk", "switching"]) {
+        const loaded = await loadDataset(root, world, { metadata: false });
+        for (const [name, a] of Object.entries(loaded.arrays)) {
+          assert.equal(a.dtype, "float64");
+          assert.ok(a.data instanceof Float64Array, `${world}/${name} is not float64`);
+          for (const v of a.data) if (v !== Math.fround(v)) unrounded++;
+          const file = `${world}_${name}.bin`;
+          await Deno.writeFile(join(dir, file), new Uint8Array(a.data.buffer));
+          arrays.push({ path: `${world}/${name}.zarr`, file, shape: a.shape });
+          total += a.data.length;
+        }
+      }
+      // float64 values really are float64 (not float32 values widened).
+      assert.ok(unrounded > total / 2, `${unrounded} of ${total} values are not float32`);
+      await Deno.writeTextFile(join(dir, "expected.json"), JSON.stringify({ arrays }));
+      const out = await new Deno.Command(PYTHON!, { args: ["-c", CHECK_FLOAT64, root, dir] })
+        .output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.ok(out.success, `python check failed:\n${stderr}`);
+      assert.equal(JSON.parse(new TextDecoder().decode(out.stdout)).checked, total);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

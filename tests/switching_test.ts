@@ -46,10 +46,13 @@ function oracleModel(c: OracleCase): SwitchingModel {
   };
 }
 
-function drawThetas(n: number, seed = 0): Float64Array[] {
+/** Draws of theta; `"float64"` for the construction's exact invariants (float32 rounds them). */
+function drawThetas(n: number, seed = 0, dtype: "float32" | "float64" = "float32"): Float64Array[] {
   const out: Float64Array[] = [];
   for (let i = 0; i < n; i++) {
-    out.push(W.sampleParameters(keyedStream(seed + i, "switching", 0, STREAM.THETA)).theta);
+    out.push(
+      W.sampleParameters(keyedStream(seed + i, "switching", 0, STREAM.THETA), dtype).theta,
+    );
   }
   return out;
 }
@@ -361,7 +364,7 @@ Deno.test("computeIrf() is linear in the shock size", () => {
 });
 
 Deno.test("impact response has norm pi0 sig0 + pi1 sig1 on every draw", () => {
-  for (const theta of drawThetas(200, 900)) {
+  for (const theta of drawThetas(200, 900, "float64")) {
     const m = switchingModel(theta);
     const [pi0, pi1] = ergodicDistribution(m.p00, m.p11);
     for (const k of [0, 1]) {
@@ -374,7 +377,7 @@ Deno.test("impact response has norm pi0 sig0 + pi1 sig1 on every draw", () => {
 });
 
 Deno.test("Phi is normal with unit spectral norm and Gamma has unit columns (ml-matrix oracle)", () => {
-  for (const theta of drawThetas(300, 1200)) {
+  for (const theta of drawThetas(300, 1200, "float64")) {
     const phi = new Matrix([0, 1, 2].map((i) => Array.from(theta.slice(6 + 3 * i, 9 + 3 * i))));
     const ptp = phi.transpose().mmul(phi);
     const ppt = phi.mmul(phi.transpose());

@@ -10,6 +10,7 @@
  * <world>/metadata.zarr/        group of (n, ...shape) arrays, one per field
  * ```
  *
+ * The four main arrays are float32, or float64 with the `dtype` option.
  * Every array of a world has the same samples per chunk, so a worker that
  * owns a chunk-aligned sample range owns whole chunks of every array.
  *
@@ -25,6 +26,7 @@ import {
   type GroupSpec,
 } from "../zarr/array_spec.ts";
 import { dataTypeInfo } from "../zarr/data_type.ts";
+import { DEFAULT_STORED_DTYPE, isStoredDtype, type StoredDtype } from "../numeric/quantize.ts";
 import {
   arrayMetadataDocuments,
   groupMetadataDocuments,
@@ -73,6 +75,8 @@ export interface WorldLayoutOptions {
   chunkSamples?: number;
   /** On-disk format (default 3). */
   zarrFormat?: 2 | 3;
+  /** Data type of the four main arrays (default float32; float64 is the debug option). */
+  dtype?: StoredDtype;
   /** Extra attributes of the world group. */
   attributes?: Readonly<Record<string, unknown>>;
   /**
@@ -212,7 +216,17 @@ export function worldLayout(worldId: string, options: WorldLayoutOptions): World
   checkLabels("shock", labels.shocks, nShocks);
   checkLabels("parameter", labels.params, nParams);
 
-  const sampleBytes = [T * nObs * 4, nShocks * (H + 1) * nObs * 4, T * nShocks * 4, nParams * 4];
+  const dtype = options.dtype ?? DEFAULT_STORED_DTYPE;
+  if (!isStoredDtype(dtype)) {
+    throw new RangeError(`Invalid dtype: ${dtype}, expected float32 or float64`);
+  }
+  const item = dataTypeInfo(dtype).itemSize;
+  const sampleBytes = [
+    T * nObs * item,
+    nShocks * (H + 1) * nObs * item,
+    T * nShocks * item,
+    nParams * item,
+  ];
   for (const field of fields) {
     sampleBytes.push(field.shape.reduce((a, b) => a * b, 1) * dataTypeInfo(field.dtype).itemSize);
   }
@@ -226,7 +240,7 @@ export function worldLayout(worldId: string, options: WorldLayoutOptions): World
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) out[k] = [...(v as string[])];
     return out;
   };
-  const common = { chunkSamples, dtype: "float32" as const, zarrFormat };
+  const common = { chunkSamples, dtype, zarrFormat };
   const arrays: Record<MainArrayName, ArraySpec> = {
     trajectories: arraySpec(`${worldId}/trajectories.zarr`, {
       ...common,

@@ -64,6 +64,8 @@ export interface ManifestGeneratorOptions {
   H: number;
   /** Zarr format of the arrays. Default 3. */
   zarrFormat?: 2 | 3;
+  /** Data type of the stored arrays (`storage.dtype`). Default float32. */
+  dtype?: "float32" | "float64";
   /** Creation time. Default: now. */
   createdAt?: Date | string;
   /**
@@ -330,9 +332,9 @@ export class ManifestGenerator {
       storage: {
         format: "zarr",
         zarr_format: o.zarrFormat ?? DEFAULT_ZARR_FORMAT,
-        dtype: "float32",
+        dtype: o.dtype ?? "float32",
         chunking,
-        codec: { ...MANIFEST_CODEC },
+        codec: { ...MANIFEST_CODEC, typesize: o.dtype === "float64" ? 8 : 4 },
       },
     };
     const simulators: Record<string, ManifestSimulator> = {};

@@ -36,8 +36,8 @@ export interface ManifestCodec {
   clevel: 3;
   /** Always `"byte"`. */
   shuffle: "byte";
-  /** Always 4 (float32). */
-  typesize: 4;
+  /** Element size of the main arrays' shuffle: 4 (float32) or 8 (`--dtype float64`). */
+  typesize: 4 | 8;
 }
 
 /** How arrays are chunked. */
@@ -56,8 +56,8 @@ export interface ManifestStorage {
   format: "zarr";
   /** Zarr format version. */
   zarr_format: 2 | 3;
-  /** dtype of the main arrays: always `"float32"`. */
-  dtype: "float32";
+  /** dtype of the main arrays: `"float32"` (default) or `"float64"` (`--dtype float64`). */
+  dtype: "float32" | "float64";
   /** Chunking. */
   chunking: ManifestChunking;
   /** Codec. */

@@ -380,6 +380,7 @@ function checkWorld(
   checkObs(c, `${path}/obs_manifest`, w.obs_manifest);
   const canonical = isObj(w.obs_manifest) ? arr(w.obs_manifest.canonical_names) : undefined;
   const zarrFormat = isObj(w.storage) ? w.storage.zarr_format : undefined;
+  const storedDtype = isObj(w.storage) ? w.storage.dtype : undefined;
   const nObs = canonical?.length ?? CANONICAL_OBSERVABLES.length;
 
   if (isObj(w.config) && typeof w.config_hash === "string") {
@@ -413,6 +414,12 @@ function checkWorld(
         nSamples: n,
         zarrFormat,
       });
+      if (isObj(a) && typeof storedDtype === "string" && a.dtype !== storedDtype) {
+        c.add(
+          `${path}/arrays/${escapePointer(name)}/dtype`,
+          `Must be storage.dtype ${show(storedDtype)}: got ${show(a.dtype)}`,
+        );
+      }
     }
   }
   if (isObj(w.metadata_arrays)) {

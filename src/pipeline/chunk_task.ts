@@ -19,7 +19,7 @@ import type { WorldSettings } from "./world_plan.ts";
 export interface StageTimes {
   /** Sampling theta and shocks, solving, simulating, IRFs. */
   simulate: number;
-  /** Converting to float32 and packing chunk buffers. */
+  /** Converting to the stored type and packing chunk buffers. */
   pack: number;
   /** Blosc encoding. */
   encode: number;
@@ -100,7 +100,7 @@ export async function runChunkTask(
   let nRejections = 0;
   for (let i = task.start; i < task.end; i++) {
     t = performance.now();
-    const sample = world.generateSample(settings.seed + i, settings.T, settings.H);
+    const sample = world.generateSample(settings.seed + i, settings.T, settings.H, settings.dtype);
     const t1 = performance.now();
     times.simulate += t1 - t;
     nRejections += sample.nRejections;

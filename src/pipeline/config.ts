@@ -6,6 +6,12 @@
  */
 
 import { DEFAULT_ZARR_FORMAT } from "../zarr/array_spec.ts";
+import {
+  DEFAULT_STORED_DTYPE,
+  isStoredDtype,
+  STORED_DTYPES,
+  type StoredDtype,
+} from "../numeric/quantize.ts";
 import { Ajv2020 } from "./_deps.ts";
 import configSchema from "../../schemas/generate_config.json" with { type: "json" };
 import { WORLD_IDS, type WorldId } from "../simulators/types.ts";
@@ -36,6 +42,8 @@ export interface GenerateConfig {
   version: string;
   /** Zarr format. */
   zarrFormat: 2 | 3;
+  /** Data type of the stored arrays: float32 (default) or float64 (debug). */
+  dtype: StoredDtype;
   /** Samples per chunk (undefined: about 1 MiB chunks, chosen per world). */
   chunkSamples?: number;
   /** Seed of the random train/val/test split (default: the global seed). */
@@ -58,6 +66,7 @@ export const DEFAULT_CONFIG: Readonly<Omit<GenerateConfig, "workers" | "splitSee
   H: 40,
   version: "1.0.0",
   zarrFormat: DEFAULT_ZARR_FORMAT,
+  dtype: DEFAULT_STORED_DTYPE,
   resume: false,
   overwrite: false,
 };
@@ -85,6 +94,8 @@ export interface ConfigInput {
   version?: string;
   /** 2 or 3. */
   zarr_format?: number | string;
+  /** `"float32"` or `"float64"`. */
+  dtype?: string;
   /** Samples per chunk. */
   chunk_samples?: number | string;
   /** Split seed. */
@@ -310,6 +321,10 @@ export function resolveConfig(inputs: ConfigInput[], defaultWorkers: number): Ge
   const zarrFormat = merged.zarr_format === undefined
     ? DEFAULT_CONFIG.zarrFormat
     : parseIntegerOption("zarr-format", merged.zarr_format, 2, 3) as 2 | 3;
+  const dtype = merged.dtype === undefined ? DEFAULT_CONFIG.dtype : merged.dtype;
+  if (!isStoredDtype(dtype)) {
+    throw new UsageError(`Invalid --dtype "${dtype}": expected ${STORED_DTYPES.join(" or ")}`);
+  }
   const output = merged.output ?? DEFAULT_CONFIG.output;
   if (output.trim() === "") throw new UsageError(`Invalid --output: empty path`);
   if (merged.resume && merged.overwrite) {
@@ -327,6 +342,7 @@ export function resolveConfig(inputs: ConfigInput[], defaultWorkers: number): Ge
       : parseIntegerOption("workers", merged.workers, 1, 256),
     version,
     zarrFormat,
+    dtype,
     chunkSamples: merged.chunk_samples === undefined
       ? undefined
       : parseIntegerOption("chunk-samples", merged.chunk_samples, 1, 10_000_000),

@@ -94,6 +94,7 @@ export async function generateDataset(
       T: config.T,
       H: config.H,
       zarrFormat: config.zarrFormat,
+      dtype: config.dtype,
     }, config.chunkSamples)
   );
   const cfg = runConfig(config, settings);

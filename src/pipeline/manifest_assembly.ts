@@ -11,6 +11,7 @@
 import { ManifestGenerator } from "../manifest/manifest_generator.ts";
 import type { ManifestArrayInput } from "../manifest/mapping.ts";
 import { getWorld } from "../simulators/registry.ts";
+import { DEFAULT_STORED_DTYPE, type StoredDtype } from "../numeric/quantize.ts";
 import type { SplitInfo } from "../splits.ts";
 import type { ArraySpec } from "../zarr/array_spec.ts";
 import { chunkCount, sampleSize } from "../zarr/chunk.ts";
@@ -32,6 +33,8 @@ export interface ManifestRun {
   H: number;
   /** Zarr format. */
   zarrFormat: 2 | 3;
+  /** Data type of the stored arrays (default float32). */
+  dtype?: StoredDtype;
 }
 
 /** What was stored for one array. */
@@ -137,6 +140,7 @@ export function worldConfig(settings: WorldSettings, run: ManifestRun): Record<s
     irf_shock_size: world.shocks.irfShockSize,
     chunk_samples: settings.chunkSamples,
     zarr_format: settings.zarrFormat,
+    dtype: settings.dtype ?? DEFAULT_STORED_DTYPE,
     split_seed: run.splitSeed,
   };
 }
@@ -190,6 +194,7 @@ export function assembleManifest(
     T: run.T,
     H: run.H,
     zarrFormat: run.zarrFormat,
+    dtype: run.dtype ?? DEFAULT_STORED_DTYPE,
     gitHash: provenance.gitHash,
     createdAt: provenance.createdAt,
   });

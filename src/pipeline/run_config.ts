@@ -9,6 +9,7 @@
 import { getWorld, isWorldId } from "../simulators/registry.ts";
 import { settingsFromConfig } from "./validate/recorded_settings.ts";
 import type { WorldId } from "../simulators/types.ts";
+import { DEFAULT_STORED_DTYPE, type StoredDtype } from "../numeric/quantize.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { configHash } from "../manifest/hashing.ts";
 import type { GenerateConfig } from "./config.ts";
@@ -33,6 +34,8 @@ export interface RunConfig {
   H: number;
   /** Zarr format. */
   zarr_format: 2 | 3;
+  /** Data type of the stored arrays (absent in records written before `--dtype`: float32). */
+  dtype?: StoredDtype;
   /** The worlds, in order. */
   worlds: { world: WorldId; world_version: string; chunk_samples: number }[];
 }
@@ -68,6 +71,7 @@ export function runConfig(
     T: first.T,
     H: first.H,
     zarr_format: first.zarrFormat,
+    dtype: first.dtype ?? DEFAULT_STORED_DTYPE,
     worlds: settings.map((s) => ({
       world: s.world,
       world_version: getWorld(s.world).version,
@@ -101,6 +105,7 @@ export function settingsOf(c: RunConfig): WorldSettings[] {
     H: c.H,
     chunkSamples: w.chunk_samples,
     zarrFormat: c.zarr_format,
+    dtype: c.dtype ?? DEFAULT_STORED_DTYPE,
   }));
 }
 
@@ -177,6 +182,7 @@ export function settingsFromRun(
       workers: 1,
       version: c.version,
       zarrFormat: c.zarr_format,
+      dtype: c.dtype ?? DEFAULT_STORED_DTYPE,
       splitSeed: c.split_seed,
       resume: false,
       overwrite: false,

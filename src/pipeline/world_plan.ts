@@ -8,6 +8,7 @@
 
 import { getWorld } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
+import { DEFAULT_STORED_DTYPE, type StoredDtype } from "../numeric/quantize.ts";
 import { type WorldLayout, worldLayout, type WorldLayoutOptions } from "../dataset/world_layout.ts";
 
 /** Everything that determines the bytes written for one world. */
@@ -26,6 +27,8 @@ export interface WorldSettings {
   chunkSamples: number;
   /** Zarr format. */
   zarrFormat: 2 | 3;
+  /** Data type of the stored arrays (default float32; `--dtype`). */
+  dtype?: StoredDtype;
 }
 
 /**
@@ -74,6 +77,7 @@ export function worldLayoutOptions(s: WorldSettings): WorldLayoutOptions & { nSa
     metadataFields: w.metadataFields(s.T, s.H),
     chunkSamples: s.chunkSamples,
     zarrFormat: s.zarrFormat,
+    dtype: s.dtype ?? DEFAULT_STORED_DTYPE,
     labels: {
       observables: w.observables.canonical,
       shocks: w.shocks.names,

@@ -70,6 +70,8 @@ export interface ManifestSummary {
   H: number;
   /** Zarr format. */
   zarrFormat: number;
+  /** Data type of the main arrays (`float32`, or `float64` from `--dtype float64`). */
+  dtype: string;
   /** Codec, e.g. `"blosc zstd clevel 3, byte shuffle"`. */
   codec: string;
   /** Samples over all worlds. */
@@ -116,7 +118,7 @@ export interface ThetaColumn {
   bounds: [number, number];
   /** Values over the samples read. */
   values: number[];
-  /** Values outside the bounds (beyond float32 rounding). */
+  /** Values outside the bounds, compared in float64 (none in a valid dataset). */
   outside: number;
 }
 
@@ -337,6 +339,7 @@ function summarizeManifest(m: Manifest): ManifestSummary {
     T: m.T,
     H: m.H,
     zarrFormat: storage.zarr_format,
+    dtype: storage.dtype,
     codec: `${c.id} ${c.cname} clevel ${c.clevel}, ${c.shuffle} shuffle`,
     totalSamples,
     rawBytes,
@@ -530,12 +533,11 @@ function thetaColumns(theta: LoadedArray, sim: ManifestSimulator): ThetaColumn[]
     const [lo, hi] = pm.bounds[j] ?? [NaN, NaN];
     const values = new Array<number>(count);
     let outside = 0;
-    // float32 storage rounds a bound by at most half an ulp (2^-24 relative)
-    const slack = 2 ** -23 * Math.max(Math.abs(lo), Math.abs(hi));
+    // Stored theta is quantized inside the bounds: compared in float64, as numpy does.
     for (let i = 0; i < count; i++) {
       const v = theta.data[i * nParams + j];
       values[i] = v;
-      if (!(v >= lo - slack && v <= hi + slack)) outside++;
+      if (!(v >= lo && v <= hi)) outside++;
     }
     out.push({ name: pm.names[j] ?? `theta_${j}`, bounds: [lo, hi], values, outside });
   }

@@ -131,7 +131,7 @@ function manifestSection(data: ReportData): string {
     ["generator", esc(m.generator)],
     ["global seed", esc(String(m.globalSeed))],
     ["T / H", `${m.T} / ${m.H}`],
-    ["storage", `Zarr v${m.zarrFormat}, ${esc(m.codec)}`],
+    ["storage", `Zarr v${m.zarrFormat}, ${esc(m.dtype)}, ${esc(m.codec)}`],
     ["samples", int(m.totalSamples)],
     ["size", `${bytes(m.storedBytes)} stored, ${bytes(m.rawBytes)} raw`],
     ["compression ratio", ratio(m.rawBytes, m.storedBytes)],

@@ -6,6 +6,12 @@
  */
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
+import {
+  DEFAULT_STORED_DTYPE,
+  quantizeTheta,
+  quantizeValues,
+  type StoredDtype,
+} from "../numeric/quantize.ts";
 export type { StateSpace } from "./types.ts";
 import type { ParamManifest, SampleResult, StateSpace } from "./types.ts";
 
@@ -13,19 +19,25 @@ import type { ParamManifest, SampleResult, StateSpace } from "./types.ts";
 export const MAX_THETA_ATTEMPTS = 1000;
 
 /**
- * Draw every parameter independently from its uniform prior (its bounds).
+ * Draw every parameter independently from its uniform prior (its bounds),
+ * rounded to the stored type inside the bounds (`quantizeTheta`).
  *
  * @param rng The THETA stream.
  * @param params The parameter manifest (every prior must be uniform).
+ * @param dtype The stored type (default float32).
  * @returns theta.
  */
-export function drawUniformTheta(rng: Xoshiro128, params: ParamManifest): Float64Array {
+export function drawUniformTheta(
+  rng: Xoshiro128,
+  params: ParamManifest,
+  dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+): Float64Array {
   const theta = new Float64Array(params.names.length);
   for (let i = 0; i < theta.length; i++) {
     const [lo, hi] = params.bounds[i];
     theta[i] = rng.uniform(lo, hi);
   }
-  return theta;
+  return quantizeTheta(theta, params.bounds, dtype);
 }
 
 /**
@@ -54,13 +66,15 @@ export function rejectionSample(
 }
 
 /**
- * The N(0, 1) shocks `(T, nShocks)` of a sample, from its EPS stream.
+ * The N(0, 1) shocks `(T, nShocks)` of a sample, from its EPS stream,
+ * rounded to the stored type (so the shocks simulated are the shocks stored).
  *
  * @param sampleSeed The sample seed.
  * @param worldId The world id.
  * @param attempt The attempt (0 unless a guard redraws).
  * @param T Periods.
  * @param nShocks Shocks.
+ * @param dtype The stored type (default float32).
  * @returns The shocks, time-major.
  */
 export function drawShocks(
@@ -69,9 +83,11 @@ export function drawShocks(
   attempt: number,
   T: number,
   nShocks: number,
+  dtype: StoredDtype = DEFAULT_STORED_DTYPE,
 ): Float64Array {
-  return keyedStream(sampleSeed, worldId, attempt, STREAM.EPS).fillNormal(
-    new Float64Array(T * nShocks),
+  return quantizeValues(
+    keyedStream(sampleSeed, worldId, attempt, STREAM.EPS).fillNormal(new Float64Array(T * nShocks)),
+    dtype,
   );
 }
 
@@ -220,11 +236,13 @@ export interface LinearSampleParts {
   nRejections: number;
   /** World-specific metadata (`n_rejections` is added). */
   metadata: Record<string, number | ArrayLike<number>>;
+  /** The stored type the shocks are rounded to (default float32). */
+  dtype?: StoredDtype;
 }
 
 /**
  * Assemble the complete sample of a linear world: shocks from the EPS stream
- * (attempt 0), the trajectory from the steady state, and every IRF.
+ * (attempt 0, rounded to the stored type), the trajectory from the steady state, and every IRF.
  *
  * @param ss The solved state space (canonical observables only).
  * @param parts Seed, sizes, theta and metadata.
@@ -232,7 +250,7 @@ export interface LinearSampleParts {
  */
 export function linearSample(ss: StateSpace, parts: LinearSampleParts): SampleResult {
   const { worldId, sampleSeed, T, H } = parts;
-  const shocks = drawShocks(sampleSeed, worldId, 0, T, ss.nk);
+  const shocks = drawShocks(sampleSeed, worldId, 0, T, ss.nk, parts.dtype);
   return {
     theta: parts.theta,
     shocks,

@@ -15,6 +15,7 @@
  */
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
+import { DEFAULT_STORED_DTYPE, quantizeTheta, type StoredDtype } from "../numeric/quantize.ts";
 import {
   irfStateSpace,
   linearSample,
@@ -22,6 +23,7 @@ import {
   simulateStateSpace,
   type StateSpace,
 } from "./_common.ts";
+import { spectralRadius } from "../numeric/eigen.ts";
 import { type DiagonalBlock, drawPlacedMatrix, isSchurStable } from "./_construct.ts";
 import type {
   MetaFieldSpec,
@@ -186,15 +188,28 @@ function lssValid(theta: Float64Array): boolean {
     isSchurStable(theta.subarray(OFF_A, OFF_B), NX);
 }
 
-function sampleWithFacts(rng: Xoshiro128): { draw: LssDraw; nRejections: number } {
+/**
+ * Draw until valid, each candidate rounded to the stored type first (so the
+ * checks and the facts are those of the stored theta); the spectral radius
+ * is then that of the rounded A (numerical eigenvalues), not the placed
+ * rho_max it differs from by the rounding.
+ */
+function sampleWithFacts(
+  rng: Xoshiro128,
+  dtype: StoredDtype,
+): { draw: LssDraw; nRejections: number } {
   let last: LssDraw | undefined;
   const { nRejections } = rejectionSample(
     rng,
-    (r) => (last = drawLssTheta(r)).theta,
+    (r) => quantizeTheta((last = drawLssTheta(r)).theta, PARAMS.bounds, dtype),
     lssValid,
     WORLD,
   );
-  return { draw: last as LssDraw, nRejections };
+  const draw = last as LssDraw;
+  return {
+    draw: { ...draw, spectralRadius: spectralRadius(draw.theta.subarray(OFF_A, OFF_B), NX) },
+    nRejections,
+  };
 }
 
 function impactNorm(theta: ArrayLike<number>): number {
@@ -278,7 +293,8 @@ export const lssWorld: WorldAdapter = {
         dtype: "float64",
         shape: [],
         dims: [],
-        description: "Spectral radius of A (exact: the placed rho_max)",
+        description:
+          "Spectral radius of A of the stored theta (QR eigenvalues: the placed rho_max up to the rounding of theta to the stored type)",
       },
       {
         name: "n_complex_pairs",
@@ -289,8 +305,11 @@ export const lssWorld: WorldAdapter = {
       },
     ];
   },
-  sampleParameters(rng: Xoshiro128): { theta: Float64Array; nRejections: number } {
-    const { draw, nRejections } = sampleWithFacts(rng);
+  sampleParameters(
+    rng: Xoshiro128,
+    dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+  ): { theta: Float64Array; nRejections: number } {
+    const { draw, nRejections } = sampleWithFacts(rng, dtype);
     return { theta: draw.theta, nRejections };
   },
   checkValidity(theta: Float64Array): boolean {
@@ -329,9 +348,17 @@ export const lssWorld: WorldAdapter = {
     const rho = metaNumber(meta, "spectral_radius");
     return { slice: rho, persistence: rho, volatility: impactNorm(theta) };
   },
-  generateSample(sampleSeed: number, T: number, H: number): SampleResult {
+  generateSample(
+    sampleSeed: number,
+    T: number,
+    H: number,
+    dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+  ): SampleResult {
     checkLengths(T, H);
-    const { draw, nRejections } = sampleWithFacts(keyedStream(sampleSeed, WORLD, 0, STREAM.THETA));
+    const { draw, nRejections } = sampleWithFacts(
+      keyedStream(sampleSeed, WORLD, 0, STREAM.THETA),
+      dtype,
+    );
     return linearSample(lssStateSpace(draw.theta), {
       worldId: WORLD,
       sampleSeed,
@@ -341,6 +368,7 @@ export const lssWorld: WorldAdapter = {
       theta: draw.theta,
       nRejections,
       metadata: { spectral_radius: draw.spectralRadius, n_complex_pairs: draw.nComplexPairs },
+      dtype,
     });
   },
 };

@@ -16,6 +16,7 @@
  */
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
+import { DEFAULT_STORED_DTYPE, type StoredDtype } from "../numeric/quantize.ts";
 import {
   drawUniformTheta,
   irfStateSpace,
@@ -152,12 +153,11 @@ function checkValidity(theta: Float64Array): boolean {
   return nkDeterminacy(theta).determinate;
 }
 
-function drawTheta(rng: Xoshiro128): Float64Array {
-  return drawUniformTheta(rng, PARAMS);
-}
-
-function sampleParameters(rng: Xoshiro128): { theta: Float64Array; nRejections: number } {
-  return rejectionSample(rng, drawTheta, checkValidity, WORLD_ID);
+function sampleParameters(
+  rng: Xoshiro128,
+  dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+): { theta: Float64Array; nRejections: number } {
+  return rejectionSample(rng, (r) => drawUniformTheta(r, PARAMS, dtype), checkValidity, WORLD_ID);
 }
 
 /**
@@ -255,9 +255,15 @@ function splitStats(theta: ArrayLike<number>, meta: Readonly<Record<string, numb
   return { slice: theta[3], ...nkCornerStats(theta, omega, SIGMA_UPPER) };
 }
 
-function generateSample(sampleSeed: number, T: number, H: number): SampleResult {
+function generateSample(
+  sampleSeed: number,
+  T: number,
+  H: number,
+  dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+): SampleResult {
   const { theta, nRejections } = sampleParameters(
     keyedStream(sampleSeed, WORLD_ID, 0, STREAM.THETA),
+    dtype,
   );
   const sol = solveNk(theta);
   return linearSample(nkStateSpace(sol), {
@@ -269,6 +275,7 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
     theta,
     nRejections,
     metadata: { omega: sol.omega, taylor_margin: sol.taylorMargin },
+    dtype,
   });
 }
 

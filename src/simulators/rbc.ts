@@ -20,6 +20,7 @@
  */
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
+import { DEFAULT_STORED_DTYPE, type StoredDtype } from "../numeric/quantize.ts";
 import {
   drawUniformTheta,
   irfStateSpace,
@@ -353,8 +354,11 @@ function checkValidity(theta: Float64Array): boolean {
   return typeof p !== "string" && typeof solveCore(p) !== "string";
 }
 
-function sampleParameters(rng: Xoshiro128): { theta: Float64Array; nRejections: number } {
-  return rejectionSample(rng, (r) => drawUniformTheta(r, PARAMS), checkValidity, WORLD_ID);
+function sampleParameters(
+  rng: Xoshiro128,
+  dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+): { theta: Float64Array; nRejections: number } {
+  return rejectionSample(rng, (r) => drawUniformTheta(r, PARAMS, dtype), checkValidity, WORLD_ID);
 }
 
 /**
@@ -443,11 +447,16 @@ function splitStats(theta: ArrayLike<number>, meta: Readonly<Record<string, numb
   };
 }
 
-function generateSample(sampleSeed: number, T: number, H: number): SampleResult {
+function generateSample(
+  sampleSeed: number,
+  T: number,
+  H: number,
+  dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+): SampleResult {
   const solved: { p?: RbcParams; s?: RbcSolution } = {};
   const { theta, nRejections } = rejectionSample(
     keyedStream(sampleSeed, WORLD_ID, 0, STREAM.THETA),
-    (r) => drawUniformTheta(r, PARAMS),
+    (r) => drawUniformTheta(r, PARAMS, dtype),
     (th) => {
       const p = unpack(th);
       if (typeof p === "string") return false;
@@ -470,6 +479,7 @@ function generateSample(sampleSeed: number, T: number, H: number): SampleResult 
     theta,
     nRejections,
     metadata: { capital_root: s.P, unstable_root: s.unstableRoot },
+    dtype,
   });
 }
 

@@ -23,6 +23,7 @@
 
 import { haarOrthogonal } from "../numeric/linalg.ts";
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
+import { DEFAULT_STORED_DTYPE, quantizeTheta, type StoredDtype } from "../numeric/quantize.ts";
 import { drawShocks, rejectionSample } from "./_common.ts";
 import type {
   MetaFieldSpec,
@@ -418,9 +419,16 @@ function irfBundle(
         const b = f1 * v[i];
         byRegime[o + i] = a;
         byRegime[o1 + i] = b;
-        irfs[o + i] = pi0 * a + pi1 * b;
       }
     }
+    // The stored IRF is computeIrf's, operation for operation, so that it is reproduced bit
+    // for bit from the stored theta (pi0 a + pi1 b is the same number only up to rounding).
+    expectedIrf(model, H, {
+      shockIndex: k,
+      shockSize,
+      q0: [pi0, pi1],
+      out: irfs.subarray(o, o + n),
+    });
   }
   return { irfs, byRegime };
 }
@@ -664,8 +672,16 @@ function metadataFields(T: number, H: number): MetaFieldSpec[] {
   ];
 }
 
-function sampleParameters(rng: Xoshiro128): { theta: Float64Array; nRejections: number } {
-  return rejectionSample(rng, drawTheta, checkValidity, WORLD_ID);
+function sampleParameters(
+  rng: Xoshiro128,
+  dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+): { theta: Float64Array; nRejections: number } {
+  return rejectionSample(
+    rng,
+    (r) => quantizeTheta(drawTheta(r), PARAMS.bounds, dtype),
+    checkValidity,
+    WORLD_ID,
+  );
 }
 
 function computeIrf(
@@ -688,16 +704,22 @@ function splitStats(theta: ArrayLike<number>): SplitStats {
   };
 }
 
-function generateSample(sampleSeed: number, T: number, H: number): SampleResult {
+function generateSample(
+  sampleSeed: number,
+  T: number,
+  H: number,
+  dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+): SampleResult {
   if (!Number.isInteger(T) || T < 1) throw new RangeError(`T must be a positive integer: got ${T}`);
   if (!Number.isInteger(H) || H < 0) {
     throw new RangeError(`H must be a non-negative integer: got ${H}`);
   }
   const { theta, nRejections } = sampleParameters(
     keyedStream(sampleSeed, WORLD_ID, 0, STREAM.THETA),
+    dtype,
   );
   const model = switchingModel(theta);
-  const shocks = drawShocks(sampleSeed, WORLD_ID, 0, T, N_SHOCKS);
+  const shocks = drawShocks(sampleSeed, WORLD_ID, 0, T, N_SHOCKS, dtype);
   const regimeSeq = drawRegimePath(keyedStream(sampleSeed, WORLD_ID, 0, STREAM.REGIME), {
     p00: model.p00,
     p11: model.p11,

@@ -15,6 +15,7 @@
  */
 
 import type { Xoshiro128 } from "../numeric/rng.ts";
+import type { StoredDtype } from "../numeric/quantize.ts";
 
 /** The six world ids, in canonical order. */
 export const WORLD_IDS = ["lss", "var", "nk", "rbc", "switching", "zlb"] as const;
@@ -197,11 +198,17 @@ export interface WorldAdapter {
   metadataFields(T: number, H: number): MetaFieldSpec[];
   /**
    * Draw a valid theta from the THETA stream (rejection sampling, at most
-   * 1000 attempts, then throws).
+   * 1000 attempts, then throws). Each candidate is rounded to the stored
+   * type inside the bounds before it is checked, so the accepted theta is
+   * exactly what a dataset of that type stores.
    *
    * @param rng The THETA stream.
+   * @param dtype The stored type (default float32).
    */
-  sampleParameters(rng: Xoshiro128): { theta: Float64Array; nRejections: number };
+  sampleParameters(
+    rng: Xoshiro128,
+    dtype?: StoredDtype,
+  ): { theta: Float64Array; nRejections: number };
   /**
    * Whether theta is admissible (determinate, stable, passes filters).
    *
@@ -245,13 +252,17 @@ export interface WorldAdapter {
   splitStats(theta: ArrayLike<number>, meta: Readonly<Record<string, number>>): SplitStats;
   /**
    * Produce one complete sample from its sample seed (`global_seed + i`).
-   * Pure function of (sampleSeed, T, H).
+   * Pure function of (sampleSeed, T, H, dtype). theta and the shocks are
+   * rounded to the stored type before anything is computed from them, so
+   * `simulate` and `computeIrf` of the returned theta and shocks (or of the
+   * stored ones, read back) give the returned trajectories and IRFs exactly.
    *
    * @param sampleSeed The sample seed.
    * @param T Trajectory length.
    * @param H IRF horizon.
+   * @param dtype The stored type (default float32).
    */
-  generateSample(sampleSeed: number, T: number, H: number): SampleResult;
+  generateSample(sampleSeed: number, T: number, H: number, dtype?: StoredDtype): SampleResult;
 }
 
 /**

@@ -17,8 +17,10 @@
  * @module
  */
 
+import { spectralRadius } from "../numeric/eigen.ts";
 import { identity } from "../numeric/linalg.ts";
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
+import { DEFAULT_STORED_DTYPE, quantizeTheta, type StoredDtype } from "../numeric/quantize.ts";
 import { drawShocks, rejectionSample } from "./_common.ts";
 import { bartlettCholesky, drawPlacedMatrix, isSchurStable } from "./_construct.ts";
 import type {
@@ -427,15 +429,29 @@ function varValid(theta: Float64Array): boolean {
   return isSchurStable(varCompanion(varCoefficients(theta)), N * p);
 }
 
-function sampleWithFacts(rng: Xoshiro128): { draw: VarDraw; nRejections: number } {
+/**
+ * Draw until valid, each candidate rounded to the stored type first (so the
+ * checks and the facts are those of the stored theta); the spectral radius
+ * is then that of the rounded companion matrix (numerical eigenvalues), not
+ * the placed rho_max it differs from by the rounding.
+ */
+function sampleWithFacts(
+  rng: Xoshiro128,
+  dtype: StoredDtype,
+): { draw: VarDraw; nRejections: number } {
   let last: VarDraw | undefined;
   const { nRejections } = rejectionSample(
     rng,
-    (r) => (last = drawVarTheta(r)).theta,
+    (r) => quantizeTheta((last = drawVarTheta(r)).theta, PARAMS.bounds, dtype),
     varValid,
     WORLD,
   );
-  return { draw: last as VarDraw, nRejections };
+  const draw = last as VarDraw;
+  const companion = varCompanion(varCoefficients(draw.theta));
+  return {
+    draw: { ...draw, spectralRadius: spectralRadius(companion, N * draw.p) },
+    nRejections,
+  };
 }
 
 function checkLengths(T: number, H: number): void {
@@ -509,12 +525,16 @@ export const varWorld: WorldAdapter = {
         dtype: "float64",
         shape: [],
         dims: [],
-        description: "Spectral radius of the companion matrix (exact: the placed rho_max)",
+        description:
+          "Spectral radius of the companion matrix of the stored theta (QR eigenvalues: the placed rho_max up to the rounding of theta to the stored type)",
       },
     ];
   },
-  sampleParameters(rng: Xoshiro128): { theta: Float64Array; nRejections: number } {
-    const { draw, nRejections } = sampleWithFacts(rng);
+  sampleParameters(
+    rng: Xoshiro128,
+    dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+  ): { theta: Float64Array; nRejections: number } {
+    const { draw, nRejections } = sampleWithFacts(rng, dtype);
     return { theta: draw.theta, nRejections };
   },
   checkValidity(theta: Float64Array): boolean {
@@ -555,11 +575,19 @@ export const varWorld: WorldAdapter = {
     }
     return { slice: rho, persistence: rho, volatility: maxRowNorm(theta) };
   },
-  generateSample(sampleSeed: number, T: number, H: number): SampleResult {
+  generateSample(
+    sampleSeed: number,
+    T: number,
+    H: number,
+    dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+  ): SampleResult {
     checkLengths(T, H);
-    const { draw, nRejections } = sampleWithFacts(keyedStream(sampleSeed, WORLD, 0, STREAM.THETA));
+    const { draw, nRejections } = sampleWithFacts(
+      keyedStream(sampleSeed, WORLD, 0, STREAM.THETA),
+      dtype,
+    );
     const coef = varCoefficients(draw.theta);
-    const shocks = drawShocks(sampleSeed, WORLD, 0, T, N);
+    const shocks = drawShocks(sampleSeed, WORLD, 0, T, N, dtype);
     const trajectories = simulateVar(coef, shocks);
     const irfs = varIrfs(coef, H, { shockSize: varWorld.shocks.irfShockSize });
     return {

@@ -23,6 +23,7 @@
  */
 
 import { keyedStream, STREAM, type Xoshiro128 } from "../numeric/rng.ts";
+import { DEFAULT_STORED_DTYPE, type StoredDtype } from "../numeric/quantize.ts";
 import { drawShocks, drawUniformTheta, rejectionSample } from "./_common.ts";
 import {
   NK_PARAM_NAMES,
@@ -494,12 +495,11 @@ function checkValidity(theta: Float64Array): boolean {
   return passesStress(SHARED);
 }
 
-function drawTheta(rng: Xoshiro128): Float64Array {
-  return drawUniformTheta(rng, PARAMS);
-}
-
-function sampleParameters(rng: Xoshiro128): { theta: Float64Array; nRejections: number } {
-  return rejectionSample(rng, drawTheta, checkValidity, WORLD_ID);
+function sampleParameters(
+  rng: Xoshiro128,
+  dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+): { theta: Float64Array; nRejections: number } {
+  return rejectionSample(rng, (r) => drawUniformTheta(r, PARAMS, dtype), checkValidity, WORLD_ID);
 }
 
 function prepare(theta: ArrayLike<number>): OccBin {
@@ -716,16 +716,24 @@ function splitStats(theta: ArrayLike<number>, meta: Readonly<Record<string, numb
   return { slice: theta[12], ...nkCornerStats(theta, omega, SIGMA_UPPER) };
 }
 
-function generateSample(sampleSeed: number, T: number, H: number): SampleResult {
+function generateSample(
+  sampleSeed: number,
+  T: number,
+  H: number,
+  dtype: StoredDtype = DEFAULT_STORED_DTYPE,
+): SampleResult {
   let nRejections = 0;
   let nGuard = 0;
   const block = (H + 1) * N_CANONICAL;
   for (let attempt = 0; attempt < ZLB_MAX_ATTEMPTS; attempt++) {
-    const drawn = sampleParameters(keyedStream(sampleSeed, WORLD_ID, attempt, STREAM.THETA));
+    const drawn = sampleParameters(
+      keyedStream(sampleSeed, WORLD_ID, attempt, STREAM.THETA),
+      dtype,
+    );
     nRejections += drawn.nRejections;
     const theta = drawn.theta;
     const ob = prepare(theta);
-    const shocks = drawShocks(sampleSeed, WORLD_ID, attempt, T, N_SHOCKS);
+    const shocks = drawShocks(sampleSeed, WORLD_ID, attempt, T, N_SHOCKS, dtype);
     const trajectories = new Float64Array(T * N_CANONICAL);
     const bindingFlags = new Uint8Array(T);
     const stats = newStats();

@@ -10,4 +10,4 @@
  * @module
  */
 
-export { Blosc } from "npm:numcodecs@0.3.2";
+export { Blosc, Zstd } from "npm:numcodecs@0.3.2";

@@ -6,12 +6,14 @@
  * compresses with typesize 4; zarrita 0.7.5 hands it the v3 string
  * `"shuffle"`, which numcodecs silently treats as "no shuffle". This wrapper
  * maps the v3 names to integers and verifies the Blosc header of every chunk
- * it writes, so a regression cannot go unnoticed.
+ * it writes, so a regression cannot go unnoticed. A byte shuffle of another
+ * element size (typesize 8 for float64) is written by `_blosc_frame.ts`.
  *
  * @module
  */
 
 import { Blosc } from "./_deps.ts";
+import { encodeShuffledZstdFrame } from "./_blosc_frame.ts";
 
 /** A Blosc compressor name. */
 export type BloscCname = "blosclz" | "lz4" | "lz4hc" | "snappy" | "zlib" | "zstd";
@@ -134,10 +136,9 @@ export function parseBloscHeader(bytes: Uint8Array): BloscHeader {
 
 /**
  * Our default Blosc configuration for an element size: zstd, level 3, byte
- * shuffle on the element size numcodecs supports (4), no shuffle for 1-byte
- * types (a byte shuffle of 1-byte elements is the identity). 8-byte types are
- * shuffled with typesize 4, which is what the WASM build does and what the
- * header records.
+ * shuffle with the element size as typesize (4 for float32 and int32, 8 for
+ * float64, as c-blosc shuffles them), no shuffle for 1-byte types (a byte
+ * shuffle of 1-byte elements is the identity).
  *
  * @param itemSize Bytes per element of the array.
  * @returns The codec configuration to store in the array metadata.
@@ -150,12 +151,18 @@ export function parseBloscHeader(bytes: Uint8Array): BloscHeader {
  *   cname: "zstd", clevel: 3, shuffle: "shuffle", typesize: 4, blocksize: 0,
  * });
  * assert.equal(bloscConfigFor(1).shuffle, "noshuffle");
+ * assert.equal(bloscConfigFor(8).typesize, 8);
  * ```
  */
 export function bloscConfigFor(itemSize: number): BloscConfig {
   return itemSize === 1
     ? { cname: "zstd", clevel: 3, shuffle: "noshuffle", typesize: 1, blocksize: 0 }
-    : { cname: "zstd", clevel: 3, shuffle: "shuffle", typesize: NUMCODECS_TYPESIZE, blocksize: 0 };
+    : { cname: "zstd", clevel: 3, shuffle: "shuffle", typesize: itemSize, blocksize: 0 };
+}
+
+/** Whether a configuration is a byte shuffle numcodecs' WASM build cannot do (see `_blosc_frame.ts`). */
+function ownFrame(config: BloscConfig): boolean {
+  return config.shuffle === "shuffle" && config.typesize !== NUMCODECS_TYPESIZE;
 }
 
 /**
@@ -179,8 +186,9 @@ export class BloscCodec {
   /**
    * Create a codec.
    *
-   * @param config The configuration; with a shuffle, `typesize` must be 4
-   *   (the only element size numcodecs' WASM build shuffles with).
+   * @param config The configuration; a bit shuffle needs `typesize` 4 (the
+   *   only element size numcodecs' WASM build shuffles with); a byte shuffle
+   *   of another element size (2 to 255) needs zstd and a blocksize of 0.
    */
   constructor(config: BloscConfig) {
     if (!CNAMES.includes(config.cname)) {
@@ -198,9 +206,18 @@ export class BloscCodec {
         `Invalid Blosc shuffle "${config.shuffle}": expected noshuffle, shuffle or bitshuffle`,
       );
     }
-    if (config.shuffle !== "noshuffle" && config.typesize !== NUMCODECS_TYPESIZE) {
+    if (config.shuffle === "bitshuffle" && config.typesize !== NUMCODECS_TYPESIZE) {
       throw new RangeError(
-        `Unsupported Blosc typesize ${config.typesize} with ${config.shuffle}: numcodecs' WASM build shuffles with typesize ${NUMCODECS_TYPESIZE} only`,
+        `Unsupported Blosc typesize ${config.typesize} with bitshuffle: numcodecs' WASM build shuffles with typesize ${NUMCODECS_TYPESIZE} only`,
+      );
+    }
+    if (
+      ownFrame(config) &&
+      (config.cname !== "zstd" || config.blocksize !== 0 || !Number.isInteger(config.typesize) ||
+        config.typesize < 2 || config.typesize > 255 || config.clevel < 1)
+    ) {
+      throw new RangeError(
+        `Unsupported Blosc typesize ${config.typesize} with shuffle: other than ${NUMCODECS_TYPESIZE}, only zstd at clevel 1 to 9 with automatic blocks and typesize 2 to 255`,
       );
     }
     if (!Number.isInteger(config.blocksize) || config.blocksize < 0) {
@@ -231,7 +248,10 @@ export class BloscCodec {
    * @returns The Blosc buffer.
    */
   async encode(data: Uint8Array): Promise<Uint8Array> {
-    const encoded = await this.#codec.encode(data);
+    const config0 = this.#config;
+    const encoded = ownFrame(config0)
+      ? await encodeShuffledZstdFrame(data, config0.typesize, config0.clevel)
+      : await this.#codec.encode(data);
     const header = parseBloscHeader(encoded);
     const config = this.#config;
     const problems: string[] = [];

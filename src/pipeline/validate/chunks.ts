@@ -90,7 +90,8 @@ function checkThetaBounds(
   const per = sampleSize(at.spec);
   for (let j = 0; j < at.count * per; j++) {
     const p = j % per;
-    const lo = Math.fround(params.bounds[p][0]), hi = Math.fround(params.bounds[p][1]);
+    // In float64, as numpy compares: the stored value itself, never a rounded bound.
+    const [lo, hi] = params.bounds[p];
     if (!(v[j] >= lo && v[j] <= hi)) {
       problems.add(
         "theta-bounds",

@@ -14,6 +14,7 @@ import { type Manifest, splitDefinitions } from "../../manifest/types.ts";
 import { isWorldId } from "../../simulators/registry.ts";
 import type { ManifestRun } from "../manifest_assembly.ts";
 import type { WorldSettings } from "../world_plan.ts";
+import { DEFAULT_STORED_DTYPE, isStoredDtype, type StoredDtype } from "../../numeric/quantize.ts";
 
 /** A reading of a world's recorded settings. */
 export interface RecordedSettings {
@@ -48,6 +49,14 @@ function format(v: unknown, what: string): 2 | 3 {
   return v;
 }
 
+function dtype(v: unknown, what: string): StoredDtype {
+  if (v === undefined) return DEFAULT_STORED_DTYPE;
+  if (!isStoredDtype(v)) {
+    throw new TypeError(`${what} is ${JSON.stringify(v)}, not "float32" or "float64"`);
+  }
+  return v;
+}
+
 function reading(
   source: RecordedSettings["source"],
   world: string,
@@ -67,6 +76,7 @@ function reading(
       H: run.H,
       chunkSamples,
       zarrFormat: run.zarrFormat,
+      dtype: run.dtype,
     },
   };
 }
@@ -102,6 +112,7 @@ export function settingsFromConfig(manifest: Manifest, world: string): RecordedS
     T: int(c.T, at("T"), 1),
     H: int(c.H, at("H")),
     zarrFormat: format(c.zarr_format, at("zarr_format")),
+    dtype: dtype(c.dtype, at("dtype")),
   };
   return reading(
     "config",
@@ -151,6 +162,7 @@ export function settingsFromManifest(manifest: Manifest, world: string): Recorde
     T: int(m.T, "T", 1),
     H: int(m.H, "H"),
     zarrFormat: format(obj(w.storage).zarr_format, `simulators.${world}.storage.zarr_format`),
+    dtype: dtype(obj(w.storage).dtype, `simulators.${world}.storage.dtype`),
   };
   return reading(
     "manifest",

@@ -74,7 +74,12 @@ export function resimulateSamples(
   const adapter = getWorld(settings.world);
   const out: ResimulatedSamples = new Map();
   for (const index of indices) {
-    const sample = adapter.generateSample(settings.seed + index, settings.T, settings.H);
+    const sample = adapter.generateSample(
+      settings.seed + index,
+      settings.T,
+      settings.H,
+      settings.dtype,
+    );
     for (const [spec, values] of sampleValues(layout, sample, index)) {
       const fresh = dataTypeInfo(spec.dtype).allocate(sampleSize(spec));
       fresh.set(values);
