@@ -99,10 +99,13 @@ export async function encodeParamsTable(
       // An all-null chunk gets no statistics (computing them is most of the write time).
       const numeric = (name: string, data: Float64Array | Int32Array | undefined): ColumnSource =>
         data === undefined
-          ? { name, data: nulls, statistics: false }
+          ? { name, data: nulls, statistics: false, encoding: "PLAIN" }
           : { name, data, encoding: "PLAIN" };
       parquet.write({
         rowGroupSize: n,
+        // One page per column chunk (at most 800 KB: 100,000 float64), without the writer's
+        // per-value page-size pass.
+        pageSize: 0,
         columnData: [
           { name: "world_id", data: new Array<string>(n).fill(world.worldId) },
           { name: "sample_index", data: rows.sampleIndex, encoding: "PLAIN" },
