@@ -171,6 +171,14 @@ export type {
   StageSeconds,
   WorldSummary,
 } from "./src/pipeline/run_types.ts";
+export {
+  buildParamsParquet,
+  PARAMS_PARQUET_ATTRIBUTE,
+  paramsParquetFacts,
+  writeParamsParquet,
+} from "./src/params/params_parquet.ts";
+export type { ParamsParquet, ParamsParquetFacts } from "./src/params/params_parquet.ts";
+export { PARAMS_PARQUET_KEY } from "./src/dataset/keys.ts";
 export { DEFAULT_RESIMULATE, validateDataset } from "./src/pipeline/validate.ts";
 export type {
   ValidateOptions,

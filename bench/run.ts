@@ -7,6 +7,8 @@
  * 3. The typical job end to end (default 6 worlds x 100,000, T = 200,
  *    H = 40, all cores): wall time, samples/s, MB/s, CPU seconds by stage,
  *    peak RSS, and the ratio to the codec floor.
+ * 3b. `params.parquet` of that dataset, rebuilt from it alone (read theta,
+ *    the scalar metadata and splits.json; encode): wall and CPU time, size.
  * 4. `validate` on the result: wall time and MB/s.
  * 5. Worker start-up: `new Worker` to the first result of a one-sample task,
  *    and a fresh process importing the Blosc module (`worker_startup_bench.ts`).
@@ -23,6 +25,8 @@ import process from "node:process";
 import { resolveConfig } from "../src/pipeline/config.ts";
 import { generateDataset } from "../src/pipeline/generate.ts";
 import { validateDataset } from "../src/pipeline/validate.ts";
+import { buildParamsParquet } from "../src/params/params_parquet.ts";
+import { openStore } from "../src/store/open_store.ts";
 import { listWorlds } from "../src/simulators/registry.ts";
 import { benchSimulators } from "./simulators_bench.ts";
 import { formatWorkerStartupBench, runWorkerStartupBench } from "./worker_startup_bench.ts";
@@ -112,6 +116,25 @@ if (codecMBps > 0) {
   );
 }
 results.generate = { wall, samples, raw, stored, cpuSeconds, peakRss: peak, stages: st, floor };
+
+console.log("\n== 3b. params.parquet of that dataset, rebuilt alone (one core)");
+const pCpu0 = process.cpuUsage();
+const p0 = performance.now();
+const table = await buildParamsParquet(await openStore(dir), summary.worlds.map((w) => w.world));
+const pWall = (performance.now() - p0) / 1000;
+const pCpu = process.cpuUsage(pCpu0);
+console.log(
+  `${table.nRows} rows x ${table.columns.length} columns: ${
+    (table.bytes.length / 1e6).toFixed(1)
+  } MB, ${pWall.toFixed(1)} s wall, CPU ${((pCpu.user + pCpu.system) / 1e6).toFixed(1)} s`,
+);
+results.paramsParquet = {
+  wall: pWall,
+  cpuSeconds: (pCpu.user + pCpu.system) / 1e6,
+  bytes: table.bytes.length,
+  rows: table.nRows,
+  columns: table.columns.length,
+};
 
 console.log("\n== 4. validate the result");
 const v0 = performance.now();

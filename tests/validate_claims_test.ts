@@ -212,18 +212,22 @@ async function editAttributes(zarrFormat: 2 | 3): Promise<Record<string, Tally>>
     const attributes = (zarrFormat === 3 ? doc.attributes : doc) as Record<string, Json>;
     for (const [name, value] of Object.entries(attributes)) {
       const pointer = `${zarrFormat === 3 ? "/attributes" : ""}/${token(name)}`;
-      const leaf = Array.isArray(value) ? `${pointer}/0` : pointer;
-      const first = Array.isArray(value) ? value[0] : value;
-      const copy = structuredClone(doc);
-      setAt(copy, leaf, edited(first, leaf));
-      const store = new Overlay(base);
-      await store.set(key, encoder.encode(JSON.stringify(copy, null, 2)));
-      const report = await validateDataset(store, { resimulate: 0 });
-      const kind = Array.isArray(value) ? "attribute array entry" : `attribute ${typeof value}`;
-      const tally = tallies[kind] ??= { cases: 0, caught: 0, missed: [] };
-      tally.cases++;
-      if (located(report, [`${key}#${leaf}`])) tally.caught++;
-      else tally.missed.push(`${key}#${leaf}: ${JSON.stringify(report.problems.slice(0, 3))}`);
+      // An array: its first entry; an object (the root's params_parquet): each of its leaves.
+      const cases = Array.isArray(value)
+        ? [{ pointer: `${pointer}/0`, value: value[0] }]
+        : leaves(value, pointer);
+      for (const { pointer: leaf, value: first } of cases) {
+        const copy = structuredClone(doc);
+        setAt(copy, leaf, edited(first, leaf));
+        const store = new Overlay(base);
+        await store.set(key, encoder.encode(JSON.stringify(copy, null, 2)));
+        const report = await validateDataset(store, { resimulate: 0 });
+        const kind = Array.isArray(value) ? "attribute array entry" : `attribute ${typeof value}`;
+        const tally = tallies[kind] ??= { cases: 0, caught: 0, missed: [] };
+        tally.cases++;
+        if (located(report, [`${key}#${leaf}`])) tally.caught++;
+        else tally.missed.push(`${key}#${leaf}: ${JSON.stringify(report.problems.slice(0, 3))}`);
+      }
     }
   }
   return tallies;

@@ -3,7 +3,8 @@
  * writes, and so which ones it may ever delete.
  *
  * ```
- * manifest.json, zarr.json | .zgroup + .zattrs      the dataset root
+ * manifest.json, params.parquet,                     the dataset root
+ *   zarr.json | .zgroup + .zattrs
  * <world>/{zarr.json | .zgroup, .zattrs, splits.json}
  * <world>/<array>.zarr/{zarr.json | .zarray, .zattrs, chunks}
  * <world>/metadata.zarr/<field>/{zarr.json | .zarray, .zattrs, chunks}
@@ -25,6 +26,9 @@ import {
 
 /** The dataset's manifest, written last. */
 export const MANIFEST_KEY = "manifest.json";
+
+/** The table of every sample's parameters and scalar metadata, one row per (world, sample). */
+export const PARAMS_PARQUET_KEY = "params.parquet";
 
 /** Prefix of every key of the run ledger. */
 export const LEDGER_PREFIX = ".ume/";
@@ -138,13 +142,14 @@ export function isWorldKey(
  * assert.ok(isOurKey("nk/irfs.zarr/c/3/0/0/0"));
  * assert.ok(isOurKey("zlb/metadata.zarr/binding_flags/.zarray"));
  * assert.ok(isOurKey(".ume/done/var/7.json"));
+ * assert.ok(isOurKey("params.parquet"));
  * assert.ok(!isOurKey("nk/irfs.zarr/notes.txt"));
  * assert.ok(!isOurKey(".git/config"));
  * assert.ok(!isOurKey("nk/metadata.zarr/binding_flags/.zarray")); // a zlb field, not nk's
  * ```
  */
 export function isOurKey(key: string): boolean {
-  if (key === MANIFEST_KEY || DOCUMENTS.has(key)) return true;
+  if (key === MANIFEST_KEY || key === PARAMS_PARQUET_KEY || DOCUMENTS.has(key)) return true;
   if (key.startsWith(LEDGER_PREFIX)) return true;
   const world = key.slice(0, key.indexOf("/"));
   return isWorldId(world) && isWorldKey(key, world, metadataFieldNames(world));
@@ -152,7 +157,7 @@ export function isOurKey(key: string): boolean {
 
 /**
  * Every key a dataset with these worlds may hold: at the root
- * `manifest.json` and the root group's metadata; per world its metadata
+ * `manifest.json`, `params.parquet` and the root group's metadata; per world its metadata
  * documents (groups and arrays), every chunk of every array, and
  * `splits.json`.
  *
@@ -167,14 +172,14 @@ export function isOurKey(key: string): boolean {
  * import assert from "node:assert/strict";
  * const layout = layoutForWorld({ world: "nk", seed: 1, nSamples: 10, T: 4, H: 2, chunkSamples: 5, zarrFormat: 3 });
  * const keys = datasetKeys([layout]);
- * for (const k of ["manifest.json", "zarr.json", "nk/zarr.json", "nk/splits.json", "nk/theta.zarr/c/1/0"]) {
+ * for (const k of ["manifest.json", "params.parquet", "zarr.json", "nk/zarr.json", "nk/splits.json", "nk/theta.zarr/c/1/0"]) {
  *   assert.ok(keys.has(k), k);
  * }
  * assert.ok(!keys.has("nk/theta.zarr/c/2/0"));
  * ```
  */
 export function datasetKeys(layouts: readonly WorldLayout[]): Set<string> {
-  const keys = new Set<string>([MANIFEST_KEY]);
+  const keys = new Set<string>([MANIFEST_KEY, PARAMS_PARQUET_KEY]);
   if (layouts.length > 0) {
     for (const key of Object.keys(groupMetadataDocuments(layouts[0].root))) keys.add(key);
   }

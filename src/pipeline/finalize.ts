@@ -1,6 +1,7 @@
 /**
  * Finishing a run: check that every chunk of every world is there, build
- * the splits, write `manifest.json` last and delete the ledger. `generate`
+ * the splits, write `params.parquet` (recorded in the root group's
+ * attributes), write `manifest.json` last and delete the ledger. `generate`
  * ends with it; `deno task finalize` runs it after sharded generation.
  *
  * @module
@@ -11,6 +12,8 @@ import type { WorldId } from "../simulators/types.ts";
 import { isOurKey, MANIFEST_KEY, splitsKey } from "../dataset/keys.ts";
 import { chunkCount, chunkTotals, sampleChunkCount } from "../zarr/chunk.ts";
 import { layoutArrays, type WorldLayout } from "../dataset/world_layout.ts";
+import { withParamsParquet, writeParamsParquet } from "../params/params_parquet.ts";
+import { writeGroupMetadata } from "../zarr/metadata.ts";
 import { UsageError } from "../usage_error.ts";
 import { openLocation } from "./_open.ts";
 import type { GenerateConfig } from "./config.ts";
@@ -170,7 +173,8 @@ function ledgerFacts(
 }
 
 /**
- * Build the splits of every world and write `manifest.json` (last), then
+ * Build the splits of every world, write `params.parquet` from the stored
+ * data and record it in the root group, write `manifest.json` (last), then
  * delete the ledger: the end of every run, sharded or not.
  *
  * @param store The output store.
@@ -219,6 +223,8 @@ export async function finalizeWorlds(
       elapsedMs: performance.now() - t0,
     });
   }
+  const params = await writeParamsParquet(store, settings.map((s) => s.world));
+  await writeGroupMetadata(store, withParamsParquet(layouts.get(settings[0].world)!.root, params));
   const manifest = assembleManifest(config, worlds, {
     gitHash: options.gitHash,
     createdAt: options.createdAt ?? run.started_at,

@@ -17,6 +17,7 @@ import { getWorld, isWorldId } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
 import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
 import type { Manifest } from "../manifest/types.ts";
+import type { GroupSpec } from "../zarr/array_spec.ts";
 import { validateManifest } from "../manifest/validate_manifest.ts";
 import { assertCurrentLayout } from "../manifest/layout.ts";
 import { chunkCount } from "../zarr/chunk.ts";
@@ -33,6 +34,7 @@ import { assembleManifest, type WorldFacts } from "./manifest_assembly.ts";
 import type { ProgressListener } from "./progress.ts";
 import { layoutForWorld } from "./world_plan.ts";
 import { checkChunks } from "./validate/chunks.ts";
+import { checkParamsParquet } from "./validate/params_parquet.ts";
 import { pointerToken } from "./validate/json_diff.ts";
 import { claimedFacts, manifestProblems } from "./validate/manifest_claims.ts";
 import { Problems, type ValidationProblem } from "./validate/problems.ts";
@@ -192,10 +194,10 @@ async function chooseSettings(
 
 async function checkRootDocuments(
   store: ByteStore,
-  layout: WorldLayout,
+  root: GroupSpec,
   problems: Problems,
 ): Promise<void> {
-  const expected = groupMetadataDocuments(layout.root);
+  const expected = groupMetadataDocuments(root);
   const stored = await readDocuments(store, Object.keys(expected));
   problems.ran("zarr-metadata");
   for (const p of documentProblems(stored, expected)) {
@@ -300,6 +302,10 @@ async function checkWorld(
  *   code writes for the layout.
  * - Every key: anything not part of the dataset is reported, including a
  *   leftover run ledger.
+ * - `params.parquet`: rebuilt from the stored theta, scalar metadata and
+ *   `splits.json` (when every world was checked and found intact) and
+ *   compared byte for byte; otherwise checked against the SHA-256 and size
+ *   recorded in the root group's `params_parquet` attribute.
  * - Every chunk present, matching its SHA-256, decodable, finite; theta
  *   within the prior bounds.
  * - `splits.json` identical to the splits rebuilt from the stored
@@ -397,7 +403,6 @@ export async function validateDataset(
   }
   const layouts = [...choices.values()].map((c) => c.layout);
   if (layouts.length === 0) return report(worlds);
-  await checkRootDocuments(store, layouts[0], problems);
   problems.ran("stray-keys");
   const strays = strayKeyProblems(keys, {
     allowed: datasetKeys(layouts),
@@ -411,11 +416,22 @@ export async function validateDataset(
   }
   const present = new Set(keys);
   const facts: WorldFacts[] = [];
+  // params.parquet is rebuilt only from inputs found intact: every world checked, no problem.
+  let inputsIntact = all.every((w) => choices.has(w as WorldId));
   for (const choice of choices.values()) {
+    const before = problems.list.length;
     facts.push(
       await checkWorld(store, manifest, choice, present, problems, { ...options, t0, counters }),
     );
+    if (problems.list.length > before) inputsIntact = false;
   }
+  const root = await checkParamsParquet(store, {
+    worlds: all,
+    rebuild: inputsIntact,
+    root: layouts[0].root,
+    nRows: all.reduce((a, w) => a + (Number(manifest.simulators[w]?.n_samples) || 0), 0),
+  }, problems);
+  await checkRootDocuments(store, root, problems);
   problems.ran("manifest-claims");
   const run = choices.values().next().value!.recorded.run;
   const expected = assembleManifest(run, facts, {}).build({ validate: false });
