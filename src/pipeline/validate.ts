@@ -105,9 +105,14 @@ function worldPointer(world: string): string {
   return `/simulators/${pointerToken(world)}`;
 }
 
+/** The manifest's subtrees of one world: its section and its split indices. */
+function worldPointers(world: string): string[] {
+  return [worldPointer(world), `/splits/${pointerToken(world)}`];
+}
+
 /** Leave out every world subtree of the manifest but these. */
 function otherWorlds(all: readonly string[], keep: readonly string[]): (p: string) => boolean {
-  const skipped = all.filter((w) => !keep.includes(w)).map(worldPointer);
+  const skipped = all.filter((w) => !keep.includes(w)).flatMap(worldPointers);
   return (p) => skipped.includes(p);
 }
 
@@ -437,7 +442,9 @@ export async function validateDataset(
   const expected = assembleManifest(run, facts, {}).build({ validate: false });
   const skip = otherWorlds(all, [...choices.keys()]);
   for (const p of manifestProblems(manifest, expected, skip)) {
-    const world = all.find((w) => p.location.startsWith(`${MANIFEST_KEY}#${worldPointer(w)}/`));
+    const world = all.find((w) =>
+      worldPointers(w).some((at) => p.location.startsWith(`${MANIFEST_KEY}#${at}/`))
+    );
     problems.add("manifest-claims", p.location, p.message, world);
   }
   return report(worlds);
