@@ -211,9 +211,14 @@ async function editAttributes(zarrFormat: 2 | 3): Promise<Record<string, Tally>>
     const doc = await readJson(base, key) as Record<string, Json>;
     const attributes = (zarrFormat === 3 ? doc.attributes : doc) as Record<string, Json>;
     for (const [name, value] of Object.entries(attributes)) {
-      const pointer = `${zarrFormat === 3 ? "/attributes" : ""}/${token(name)}`;
-      const leaf = Array.isArray(value) ? `${pointer}/0` : pointer;
-      const first = Array.isArray(value) ? value[0] : value;
+      // The first leaf: arrays by their first entry, objects (the root's generator) by their first field.
+      let leaf = `${zarrFormat === 3 ? "/attributes" : ""}/${token(name)}`;
+      let first: Json = value;
+      while (typeof first === "object" && first !== null) {
+        const [k, v] = Array.isArray(first) ? ["0", first[0]] : Object.entries(first)[0];
+        leaf = `${leaf}/${token(k)}`;
+        first = v as Json;
+      }
       const copy = structuredClone(doc);
       setAt(copy, leaf, edited(first, leaf));
       const store = new Overlay(base);
@@ -266,6 +271,9 @@ async function reseeded(base: ByteStore, seed: number): Promise<Overlay> {
   const store = new Overlay(base);
   const m = await readJson(base, "manifest.json") as Record<string, Record<string, Json>>;
   (m.rng as Record<string, Json>).global_seed = seed;
+  // The root's consolidated copy of each world group's attributes too (v3).
+  // deno-lint-ignore no-explicit-any
+  const root = await readJson(base, "zarr.json") as any;
   for (const [world, w] of Object.entries(m.simulators as Record<string, Record<string, Json>>)) {
     const config = w.config as Record<string, Json>;
     config.global_seed = seed;
@@ -276,7 +284,9 @@ async function reseeded(base: ByteStore, seed: number): Promise<Overlay> {
     >;
     group.attributes.global_seed = seed;
     await store.set(`${world}/zarr.json`, encoder.encode(JSON.stringify(group, null, 2)));
+    root.consolidated_metadata.metadata[world].attributes.global_seed = seed;
   }
+  await store.set("zarr.json", encoder.encode(JSON.stringify(root, null, 2)));
   await store.set("manifest.json", encoder.encode(JSON.stringify(m, null, 2)));
   return store;
 }

@@ -11,6 +11,8 @@ import type { WorldId } from "../simulators/types.ts";
 import { isOurKey, MANIFEST_KEY, splitsKey } from "../dataset/keys.ts";
 import { chunkCount, chunkTotals, sampleChunkCount } from "../zarr/chunk.ts";
 import { layoutArrays, type WorldLayout } from "../dataset/world_layout.ts";
+import { manifestFacts, rootAttributes, rootDocuments } from "../dataset/root_group.ts";
+import { ZMETADATA } from "../zarr/consolidated.ts";
 import { UsageError } from "../usage_error.ts";
 import { openLocation } from "./_open.ts";
 import type { GenerateConfig } from "./config.ts";
@@ -170,8 +172,9 @@ function ledgerFacts(
 }
 
 /**
- * Build the splits of every world and write `manifest.json` (last), then
- * delete the ledger: the end of every run, sharded or not.
+ * Build the splits of every world, write the root group (attributes and
+ * consolidated metadata) and `manifest.json` (last), then delete the
+ * ledger: the end of every run, sharded or not.
  *
  * @param store The output store.
  * @param config The run's configuration.
@@ -222,6 +225,15 @@ export async function finalizeWorlds(
     gitHash: options.gitHash,
     createdAt: options.createdAt ?? run.started_at,
   });
+  // The root group (its attributes and consolidated metadata over every
+  // world), then manifest.json, last.
+  const root = rootDocuments(
+    settings.map((s) => layouts.get(s.world)!),
+    rootAttributes(manifestFacts(manifest.build())),
+  );
+  const { [ZMETADATA]: zmetadata, ...rootDocs } = root;
+  for (const [key, bytes] of Object.entries(rootDocs)) await store.set(key, bytes);
+  if (zmetadata !== undefined) await store.set(ZMETADATA, zmetadata);
   await manifest.save(store);
   await deleteLedger(store);
   return sizes;

@@ -19,9 +19,9 @@ import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { validateManifest } from "../manifest/validate_manifest.ts";
 import { chunkCount } from "../zarr/chunk.ts";
-import { groupMetadataDocuments } from "../zarr/metadata.ts";
 import {
   layoutArrays,
+  layoutCoordinateChunks,
   layoutMetadataDocuments,
   type WorldLayout,
 } from "../dataset/world_layout.ts";
@@ -44,7 +44,8 @@ import {
 import { pickSamples, type ResimulatedSamples, resimulateSamples } from "./validate/resimulate.ts";
 import { checkWorldSplits } from "./validate/splits.ts";
 import { strayKeyProblems } from "./validate/stray_keys.ts";
-import { documentProblems, readDocuments, type StoredDocument } from "./validate/zarr_documents.ts";
+import { metadataProblems, readDocuments, type StoredDocument } from "./validate/zarr_documents.ts";
+import { manifestFacts, rootAttributes, rootDocuments } from "../dataset/root_group.ts";
 
 export type { ValidationProblem };
 
@@ -98,6 +99,10 @@ interface WorldChoice {
   documents: Map<string, StoredDocument>;
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function worldPointer(world: string): string {
   return `/simulators/${pointerToken(world)}`;
 }
@@ -119,7 +124,7 @@ function differencesUnder(
   all: readonly string[],
 ): number {
   const { recorded, layout, documents } = choice;
-  const docs = documentProblems(documents, choice.expected).length;
+  const docs = metadataProblems(documents, choice.expected).length;
   const claimed = claimedFacts(manifest, layout);
   const expected = assembleManifest(recorded.run, [{ settings: recorded.settings, ...claimed }], {})
     .build({ validate: false });
@@ -189,15 +194,39 @@ async function chooseSettings(
   return scored[0].choice;
 }
 
+/**
+ * The root group: its attributes (the manifest's dataset-wide facts) and
+ * its consolidated metadata over every world (also those not validated:
+ * their documents are read, and their layouts derived from the manifest).
+ */
 async function checkRootDocuments(
   store: ByteStore,
-  layout: WorldLayout,
+  manifest: Manifest,
+  all: readonly string[],
+  choices: ReadonlyMap<WorldId, WorldChoice>,
   problems: Problems,
 ): Promise<void> {
-  const expected = groupMetadataDocuments(layout.root);
-  const stored = await readDocuments(store, Object.keys(expected));
+  const layouts: WorldLayout[] = [];
+  for (const w of all) {
+    const layout = choices.get(w as WorldId)?.layout ??
+      (isWorldId(w) ? readings(manifest, w).choices[0]?.layout : undefined);
+    // A world whose layout cannot be derived is reported by its own checks.
+    if (layout === undefined) return;
+    layouts.push(layout);
+  }
+  let expected: Record<string, Uint8Array>;
+  try {
+    expected = rootDocuments(layouts, rootAttributes(manifestFacts(manifest)));
+  } catch {
+    return; // a manifest without the dataset-wide facts: reported by the manifest checks
+  }
+  const keys = new Set(Object.keys(expected));
+  for (const layout of layouts) {
+    for (const key of Object.keys(layoutMetadataDocuments(layout))) keys.add(key);
+  }
+  const stored = await readDocuments(store, keys);
   problems.ran("zarr-metadata");
-  for (const p of documentProblems(stored, expected)) {
+  for (const p of metadataProblems(stored, expected)) {
     problems.add("zarr-metadata", p.location, p.message);
   }
 }
@@ -243,8 +272,21 @@ async function checkWorld(
   const { layout, recorded } = choice;
   const world = layout.worldId;
   problems.ran("zarr-metadata");
-  for (const p of documentProblems(choice.documents, choice.expected)) {
+  for (const p of metadataProblems(choice.documents, choice.expected)) {
     problems.add("zarr-metadata", p.location, p.message, world);
+  }
+  for (const [key, bytes] of Object.entries(layoutCoordinateChunks(layout))) {
+    const stored = await store.get(key);
+    if (stored === undefined || !sameBytes(stored, bytes)) {
+      problems.add(
+        "zarr-metadata",
+        key,
+        stored === undefined
+          ? "Coordinate chunk is missing"
+          : "Coordinate chunk differs from what this code writes for the recorded configuration",
+        world,
+      );
+    }
   }
   const claimed = claimedFacts(manifest, layout);
   const resim = resimulated(choice, manifest, options.resimulate ?? DEFAULT_RESIMULATE, problems);
@@ -393,7 +435,7 @@ export async function validateDataset(
   }
   const layouts = [...choices.values()].map((c) => c.layout);
   if (layouts.length === 0) return report(worlds);
-  await checkRootDocuments(store, layouts[0], problems);
+  await checkRootDocuments(store, manifest, all, choices, problems);
   problems.ran("stray-keys");
   const strays = strayKeyProblems(keys, {
     allowed: datasetKeys(layouts),
