@@ -1,6 +1,8 @@
 /**
- * Read datasets: list the worlds and arrays of a store (`openDataset`) and
- * load selected samples of a world as typed arrays (`loadDataset`). Works for
+ * Read datasets: open a dataset (`openDataset`: its worlds, arrays,
+ * coordinates, root attributes and manifest) and load selected samples of a
+ * world (a range, indices or one split by name) as typed arrays with the
+ * coordinates of their dimensions (`loadDataset`). Works for
  * Zarr v3 and v2: the metadata is parsed here into array specs (which carry
  * the codec and key separator zarrita does not expose), and the chunks are
  * read and decoded by zarrita (`readSamples`).
