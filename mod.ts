@@ -39,8 +39,10 @@ export type {
   DatasetWriterOptions,
   SampleArrays,
 } from "./src/dataset/dataset_writer.ts";
-export { loadDataset, openDataset } from "./src/dataset/reader.ts";
+export { loadDataset, openDataset, readCoordinates } from "./src/dataset/reader.ts";
 export type {
+  Coordinates,
+  Dataset,
   DatasetInfo,
   LoadedArray,
   LoadedWorld,
@@ -57,6 +59,8 @@ export type { ArraySpec, GroupSpec } from "./src/zarr/array_spec.ts";
 export type { BloscCname, BloscConfig, BloscShuffle } from "./src/zarr/blosc.ts";
 export type { DataType, NumericArray } from "./src/zarr/data_type.ts";
 export { defaultChunkSamples, worldLayout } from "./src/dataset/world_layout.ts";
+export { COORDINATE_NAMES } from "./src/dataset/coordinates.ts";
+export type { CoordinateSpec } from "./src/dataset/coordinates.ts";
 export type { MainArrayName, WorldLayout, WorldLayoutOptions } from "./src/dataset/world_layout.ts";
 
 // Simulators

@@ -39,7 +39,7 @@ function sample(i: number): SampleArrays {
     irfs: f64(SIZES.irfs),
     shocks: f64(SIZES.shocks),
     metadata: {
-      regime_seq: Int8Array.from({ length: 7 }, (_, t) => ((i + t) % 3) - 1),
+      regime_seq: Int8Array.from({ length: 7 }, (_, t) => (i + t) % 3),
       binding_flags: Uint8Array.from({ length: 7 }, (_, t) => (i * t) % 2),
       max_spell: (i * 1.1) % 5,
     },
@@ -573,7 +573,10 @@ Deno.test("DatasetWriter reports store failures and stops", async () => {
   const store: ByteStore = {
     url: "flaky://x",
     get: (k) => inner.get(k),
-    set: (k, v) => (k.includes("/c/") ? Promise.reject(new Error("disk full")) : inner.set(k, v)),
+    set: (
+      k,
+      v,
+    ) => (k.includes(".zarr/c/") ? Promise.reject(new Error("disk full")) : inner.set(k, v)),
     delete: (k) => inner.delete(k),
     list: (p) => inner.list(p),
   };

@@ -270,6 +270,9 @@ async function reseeded(base: ByteStore, seed: number): Promise<Overlay> {
   const store = new Overlay(base);
   const m = await readJson(base, "manifest.json") as Record<string, Record<string, Json>>;
   (m.rng_seeds as Record<string, Json>).global = seed;
+  // The root's consolidated copy of each world group's attributes too (v3).
+  // deno-lint-ignore no-explicit-any
+  const root = await readJson(base, "zarr.json") as any;
   for (const [world, w] of Object.entries(m.simulators as Record<string, Record<string, Json>>)) {
     const config = w.config as Record<string, Json>;
     config.global_seed = seed;
@@ -280,7 +283,9 @@ async function reseeded(base: ByteStore, seed: number): Promise<Overlay> {
     >;
     group.attributes.global_seed = seed;
     await store.set(`${world}/zarr.json`, encoder.encode(JSON.stringify(group, null, 2)));
+    root.consolidated_metadata.metadata[world].attributes.global_seed = seed;
   }
+  await store.set("zarr.json", encoder.encode(JSON.stringify(root, null, 2)));
   await store.set("manifest.json", encoder.encode(JSON.stringify(m, null, 2)));
   return store;
 }

@@ -8,6 +8,8 @@
  * <world>/{zarr.json | .zgroup, .zattrs, splits.json}
  * <world>/<array>.zarr/{zarr.json | .zarray, .zattrs, chunks}
  * <world>/metadata.zarr/<field>/{zarr.json | .zarray, .zattrs, chunks}
+ * <world>/<dim>/..., <world>/metadata.zarr/<dim>/...  coordinates (same keys as an array)
+ * .zmetadata in each group folder (v2 consolidated metadata)
  * .ume/run.json, .ume/done/<world>/<chunk>.json       the run ledger
  * ```
  *
@@ -16,9 +18,12 @@
 
 import { getWorld, isWorldId } from "../simulators/registry.ts";
 import { chunkCount, chunkStoreKey } from "../zarr/chunk.ts";
+import { ZMETADATA } from "../zarr/consolidated.ts";
 import { groupMetadataDocuments } from "../zarr/metadata.ts";
+import { COORDINATE_NAMES } from "./coordinates.ts";
 import {
   layoutArrays,
+  layoutCoordinateChunks,
   layoutMetadataDocuments,
   MAIN_ARRAYS,
   type WorldLayout,
@@ -96,7 +101,7 @@ function isArrayKey(rest: string): boolean {
 /**
  * Whether a key below `<world>/` belongs to a world of our layout: the
  * group documents, `splits.json`, and the documents and chunks of the four
- * main arrays and of the given metadata fields.
+ * main arrays, of the given metadata fields and of the coordinates.
  *
  * @param key A store key.
  * @param world The world id (the folder).
@@ -110,6 +115,8 @@ function isArrayKey(rest: string): boolean {
  * assert.ok(isWorldKey("mine/theta.zarr/0.0", "mine", new Set(["flag"])));
  * assert.ok(isWorldKey("mine/metadata.zarr/flag/c/2", "mine", new Set(["flag"])));
  * assert.ok(!isWorldKey("mine/metadata.zarr/other/c/2", "mine", new Set(["flag"])));
+ * assert.ok(isWorldKey("mine/shock/c/0", "mine", new Set()));
+ * assert.ok(isWorldKey("mine/metadata.zarr/time/.zarray", "mine", new Set()));
  * ```
  */
 export function isWorldKey(
@@ -122,9 +129,11 @@ export function isWorldKey(
   if (rest.length === 0) return DOCUMENTS.has(node) || key === splitsKey(world);
   if (node === "metadata.zarr") {
     if (rest.length === 1) return DOCUMENTS.has(rest[0]);
-    return metadataFields.has(rest[0]) && isArrayKey(rest.slice(1).join("/"));
+    return (metadataFields.has(rest[0]) || COORDINATE_NAMES.has(rest[0])) &&
+      isArrayKey(rest.slice(1).join("/"));
   }
-  return MAIN_ARRAYS.some((a) => node === `${a}.zarr`) && isArrayKey(rest.join("/"));
+  return (MAIN_ARRAYS.some((a) => node === `${a}.zarr`) || COORDINATE_NAMES.has(node)) &&
+    isArrayKey(rest.join("/"));
 }
 
 /**
@@ -157,9 +166,9 @@ export function isOurKey(key: string): boolean {
 
 /**
  * Every key a dataset with these worlds may hold: at the root
- * `manifest.json`, `params.parquet` and the root group's metadata; per world its metadata
- * documents (groups and arrays), every chunk of every array, and
- * `splits.json`.
+ * `manifest.json`, `params.parquet` and the root group's metadata (with
+ * `.zmetadata` in v2); per world its metadata documents (groups, arrays,
+ * coordinates), every chunk of every array and coordinate, and `splits.json`.
  *
  * @param layouts The layout of every world (at least one; the root group
  *   is taken from the first).
@@ -182,9 +191,11 @@ export function datasetKeys(layouts: readonly WorldLayout[]): Set<string> {
   const keys = new Set<string>([MANIFEST_KEY, PARAMS_PARQUET_KEY]);
   if (layouts.length > 0) {
     for (const key of Object.keys(groupMetadataDocuments(layouts[0].root))) keys.add(key);
+    if (layouts[0].zarrFormat === 2) keys.add(ZMETADATA);
   }
   for (const layout of layouts) {
     for (const key of Object.keys(layoutMetadataDocuments(layout))) keys.add(key);
+    for (const key of Object.keys(layoutCoordinateChunks(layout))) keys.add(key);
     for (const spec of layoutArrays(layout)) {
       for (let c = 0; c < chunkCount(spec); c++) keys.add(chunkStoreKey(spec, c));
     }

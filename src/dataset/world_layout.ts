@@ -8,9 +8,13 @@
  * <world>/shocks.zarr           (n, T, nShocks)       float32
  * <world>/theta.zarr            (n, nParams)          float32
  * <world>/metadata.zarr/        group of (n, ...shape) arrays, one per field
+ * <world>/<dim>, <world>/metadata.zarr/<dim>   coordinates: one per dimension
  * ```
  *
  * The four main arrays are float32, or float64 with the `dtype` option.
+ * Every group carries consolidated metadata over everything below it
+ * (`src/zarr/consolidated.ts`), written after the documents it copies.
+ *
  * Every array of a world has the same samples per chunk, so a worker that
  * owns a chunk-aligned sample range owns whole chunks of every array.
  *
@@ -25,14 +29,17 @@ import {
   DEFAULT_ZARR_FORMAT,
   type GroupSpec,
 } from "../zarr/array_spec.ts";
+import { consolidatedGroupDocuments } from "../zarr/consolidated.ts";
 import { dataTypeInfo } from "../zarr/data_type.ts";
 import { DEFAULT_STORED_DTYPE, isStoredDtype, type StoredDtype } from "../numeric/quantize.ts";
+import { arrayMetadataDocuments, readGroupSpec, writeGroupMetadata } from "../zarr/metadata.ts";
 import {
-  arrayMetadataDocuments,
-  groupMetadataDocuments,
-  readGroupSpec,
-  writeGroupMetadata,
-} from "../zarr/metadata.ts";
+  COORDINATE_NAMES,
+  coordinateChunk,
+  coordinateDocuments,
+  type CoordinateSpec,
+  coordinateSpec,
+} from "./coordinates.ts";
 
 /** The four arrays every world has. */
 export type MainArrayName = "trajectories" | "irfs" | "shocks" | "theta";
@@ -112,6 +119,12 @@ export interface WorldLayout {
   readonly arrays: Readonly<Record<MainArrayName, ArraySpec>>;
   /** The metadata arrays, by field name, in field order. */
   readonly metadata: Readonly<Record<string, ArraySpec>>;
+  /**
+   * The coordinates of the world group and of `metadata.zarr`: one per
+   * dimension of the group's arrays (names for `shock`, `observable`,
+   * `param` when the layout has them, indices otherwise).
+   */
+  readonly coordinates: readonly CoordinateSpec[];
 }
 
 const NAME = /^[A-Za-z0-9_-]+$/;
@@ -201,6 +214,11 @@ export function worldLayout(worldId: string, options: WorldLayoutOptions): World
       );
     }
     if (seen.has(field.name)) throw new TypeError(`Duplicate metadata field "${field.name}"`);
+    if (COORDINATE_NAMES.has(field.name)) {
+      throw new TypeError(
+        `Invalid metadata field name "${field.name}": it is the name of a coordinate`,
+      );
+    }
     seen.add(field.name);
     dataTypeInfo(field.dtype);
     if (field.dims.length !== field.shape.length) {
@@ -284,11 +302,28 @@ export function worldLayout(worldId: string, options: WorldLayoutOptions): World
       attributes: { ...base, description: field.description },
     });
   }
+  const names: Record<string, readonly string[] | undefined> = {
+    observable: observables,
+    shock: labels.shocks,
+    param: labels.params,
+  };
+  const coordinatesOf = (group: string, specs: ArraySpec[]): CoordinateSpec[] => {
+    const sizes = new Map<string, number>();
+    for (const spec of specs) spec.dimensionNames.forEach((d, k) => sizes.set(d, spec.shape[k]));
+    return [...sizes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([d, n]) =>
+      coordinateSpec(group, d, n, zarrFormat, names[d])
+    );
+  };
+  const coordinates = [
+    ...coordinatesOf(worldId, Object.values(arrays)),
+    ...coordinatesOf(`${worldId}/metadata.zarr`, Object.values(metadata)),
+  ];
   return {
     worldId,
     nSamples,
     chunkSamples,
     zarrFormat,
+    coordinates,
     root: { path: "", zarrFormat, attributes: {} },
     group: { path: worldId, zarrFormat, attributes: { ...base, ...(options.attributes ?? {}) } },
     metadataGroup: { path: `${worldId}/metadata.zarr`, zarrFormat, attributes: { ...base } },
@@ -319,12 +354,14 @@ export function layoutArrays(layout: WorldLayout): ArraySpec[] {
 }
 
 /**
- * Every metadata document of a world (its group, its metadata group and
- * every array; not the root group), by store key: the one definition of
- * which documents a world has and what they say.
+ * Every metadata document of a world (its group, its metadata group, every
+ * array and coordinate; not the root group), by store key: the one
+ * definition of which documents a world has and what they say. The groups'
+ * documents carry consolidated metadata over everything below them.
  *
  * @param layout The layout.
- * @returns The documents (`zarr.json` for v3; `.zgroup`, `.zarray`, `.zattrs` for v2).
+ * @returns The documents (`zarr.json` for v3; `.zgroup`, `.zarray`, `.zattrs`,
+ *   `.zmetadata` for v2).
  *
  * @example The documents of a v2 world
  * ```ts
@@ -333,21 +370,58 @@ export function layoutArrays(layout: WorldLayout): ArraySpec[] {
  * const layout = worldLayout("rbc", { nSamples: 5, T: 10, H: 4, nShocks: 2, nParams: 9, zarrFormat: 2 });
  * const keys = Object.keys(layoutMetadataDocuments(layout));
  * assert.ok(keys.includes("rbc/.zgroup") && keys.includes("rbc/theta.zarr/.zattrs"));
+ * assert.ok(keys.includes("rbc/.zmetadata") && keys.includes("rbc/shock/.zarray"));
  * assert.ok(!keys.includes(".zgroup"));
  * ```
  */
 export function layoutMetadataDocuments(layout: WorldLayout): Record<string, Uint8Array> {
-  return Object.assign(
+  const { members, groups } = layoutDocumentsByPhase(layout);
+  return { ...members, ...groups };
+}
+
+/** The world's documents: those of its arrays and coordinates, then those of its groups. */
+function layoutDocumentsByPhase(
+  layout: WorldLayout,
+): { members: Record<string, Uint8Array>; groups: Record<string, Uint8Array> } {
+  const members: Record<string, Uint8Array> = Object.assign(
     {},
-    groupMetadataDocuments(layout.group),
-    groupMetadataDocuments(layout.metadataGroup),
     ...layoutArrays(layout).map(arrayMetadataDocuments),
+    ...layout.coordinates.map(coordinateDocuments),
   );
+  const metadataGroup = consolidatedGroupDocuments(layout.metadataGroup, members);
+  const group = consolidatedGroupDocuments(layout.group, { ...members, ...metadataGroup });
+  return { members, groups: { ...metadataGroup, ...group } };
 }
 
 /**
- * Write the metadata of every group and array of a world (the root group
- * only if the store has none yet). Chunks are written separately.
+ * The chunk of every coordinate of a world, by store key (its bytes are a
+ * function of the layout, like the documents).
+ *
+ * @param layout The layout.
+ * @returns The chunks.
+ *
+ * @example
+ * ```ts
+ * import { layoutCoordinateChunks, worldLayout } from "./world_layout.ts";
+ * import assert from "node:assert/strict";
+ * const layout = worldLayout("nk", { nSamples: 5, T: 10, H: 4, nShocks: 3, nParams: 8 });
+ * assert.ok("nk/sample/c/0" in layoutCoordinateChunks(layout));
+ * ```
+ */
+export function layoutCoordinateChunks(layout: WorldLayout): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  for (const c of layout.coordinates) {
+    const chunk = coordinateChunk(c);
+    if (chunk !== undefined) out[chunk.key] = chunk.bytes;
+  }
+  return out;
+}
+
+/**
+ * Write the metadata of every group and array of a world and the
+ * coordinates (the root group only if the store has none yet); the
+ * groups' documents, which consolidate the others, last. Chunks of the
+ * arrays are written separately.
  *
  * @param store The store.
  * @param layout The layout.
@@ -362,10 +436,13 @@ export function layoutMetadataDocuments(layout: WorldLayout): Record<string, Uin
  * await writeLayoutMetadata(store, worldLayout("var", { nSamples: 5, T: 10, H: 4, nShocks: 3, nParams: 12 }));
  * assert.ok((await store.list()).includes("var/irfs.zarr/zarr.json"));
  * assert.ok((await store.list()).includes("var/metadata.zarr/zarr.json"));
+ * assert.ok((await store.list()).includes("var/shock/c/0"));
  * ```
  */
 export async function writeLayoutMetadata(store: ByteStore, layout: WorldLayout): Promise<void> {
   if (await readGroupSpec(store, "") === undefined) await writeGroupMetadata(store, layout.root);
-  const docs = layoutMetadataDocuments(layout);
-  await Promise.all(Object.entries(docs).map(([key, bytes]) => store.set(key, bytes)));
+  const { members, groups } = layoutDocumentsByPhase(layout);
+  const first = { ...members, ...layoutCoordinateChunks(layout) };
+  await Promise.all(Object.entries(first).map(([key, bytes]) => store.set(key, bytes)));
+  await Promise.all(Object.entries(groups).map(([key, bytes]) => store.set(key, bytes)));
 }

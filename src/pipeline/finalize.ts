@@ -12,8 +12,9 @@ import type { WorldId } from "../simulators/types.ts";
 import { isOurKey, MANIFEST_KEY, splitsKey } from "../dataset/keys.ts";
 import { chunkCount, chunkTotals, sampleChunkCount } from "../zarr/chunk.ts";
 import { layoutArrays, type WorldLayout } from "../dataset/world_layout.ts";
-import { withParamsParquet, writeParamsParquet } from "../params/params_parquet.ts";
-import { writeGroupMetadata } from "../zarr/metadata.ts";
+import { PARAMS_PARQUET_ATTRIBUTE, writeParamsParquet } from "../params/params_parquet.ts";
+import { manifestFacts, rootAttributes, rootDocuments } from "../dataset/root_group.ts";
+import { ZMETADATA } from "../zarr/consolidated.ts";
 import { UsageError } from "../usage_error.ts";
 import { openLocation } from "./_open.ts";
 import type { GenerateConfig } from "./config.ts";
@@ -174,8 +175,9 @@ function ledgerFacts(
 
 /**
  * Build the splits of every world, write `params.parquet` from the stored
- * data and record it in the root group, write `manifest.json` (last), then
- * delete the ledger: the end of every run, sharded or not.
+ * data, write the root group (attributes, with the `params_parquet` record,
+ * and consolidated metadata) and `manifest.json` (last), then delete the
+ * ledger: the end of every run, sharded or not.
  *
  * @param store The output store.
  * @param config The run's configuration.
@@ -224,11 +226,19 @@ export async function finalizeWorlds(
     });
   }
   const params = await writeParamsParquet(store, settings.map((s) => s.world));
-  await writeGroupMetadata(store, withParamsParquet(layouts.get(settings[0].world)!.root, params));
   const manifest = assembleManifest(config, worlds, {
     gitHash: options.gitHash,
     createdAt: options.createdAt ?? run.started_at,
   });
+  // The root group (its attributes and consolidated metadata over every
+  // world), then manifest.json, last.
+  const root = rootDocuments(
+    settings.map((s) => layouts.get(s.world)!),
+    { ...rootAttributes(manifestFacts(manifest.build())), [PARAMS_PARQUET_ATTRIBUTE]: params },
+  );
+  const { [ZMETADATA]: zmetadata, ...rootDocs } = root;
+  for (const [key, bytes] of Object.entries(rootDocs)) await store.set(key, bytes);
+  if (zmetadata !== undefined) await store.set(ZMETADATA, zmetadata);
   await manifest.save(store);
   await deleteLedger(store);
   return sizes;

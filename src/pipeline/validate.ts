@@ -17,13 +17,12 @@ import { getWorld, isWorldId } from "../simulators/registry.ts";
 import type { WorldId } from "../simulators/types.ts";
 import { MANIFEST_KEY } from "../manifest/manifest_io.ts";
 import type { Manifest } from "../manifest/types.ts";
-import type { GroupSpec } from "../zarr/array_spec.ts";
 import { validateManifest } from "../manifest/validate_manifest.ts";
 import { assertCurrentLayout } from "../manifest/layout.ts";
 import { chunkCount } from "../zarr/chunk.ts";
-import { groupMetadataDocuments } from "../zarr/metadata.ts";
 import {
   layoutArrays,
+  layoutCoordinateChunks,
   layoutMetadataDocuments,
   type WorldLayout,
 } from "../dataset/world_layout.ts";
@@ -47,7 +46,8 @@ import {
 import { pickSamples, type ResimulatedSamples, resimulateSamples } from "./validate/resimulate.ts";
 import { checkWorldSplits } from "./validate/splits.ts";
 import { strayKeyProblems } from "./validate/stray_keys.ts";
-import { documentProblems, readDocuments, type StoredDocument } from "./validate/zarr_documents.ts";
+import { metadataProblems, readDocuments, type StoredDocument } from "./validate/zarr_documents.ts";
+import { manifestFacts, rootAttributes, rootDocuments } from "../dataset/root_group.ts";
 
 export type { ValidationProblem };
 
@@ -101,6 +101,10 @@ interface WorldChoice {
   documents: Map<string, StoredDocument>;
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function worldPointer(world: string): string {
   return `/simulators/${pointerToken(world)}`;
 }
@@ -127,7 +131,7 @@ function differencesUnder(
   all: readonly string[],
 ): number {
   const { recorded, layout, documents } = choice;
-  const docs = documentProblems(documents, choice.expected).length;
+  const docs = metadataProblems(documents, choice.expected).length;
   const claimed = claimedFacts(manifest, layout);
   const expected = assembleManifest(recorded.run, [{ settings: recorded.settings, ...claimed }], {})
     .build({ validate: false });
@@ -197,15 +201,36 @@ async function chooseSettings(
   return scored[0].choice;
 }
 
+/**
+ * The root group: its attributes (the manifest's dataset-wide facts) and
+ * its consolidated metadata over every world (also those not validated:
+ * their documents are read, and their layouts derived from the manifest).
+ */
 async function checkRootDocuments(
   store: ByteStore,
-  root: GroupSpec,
+  manifest: Manifest,
+  all: readonly string[],
+  choices: ReadonlyMap<WorldId, WorldChoice>,
+  attributes: Readonly<Record<string, unknown>> | undefined,
   problems: Problems,
 ): Promise<void> {
-  const expected = groupMetadataDocuments(root);
-  const stored = await readDocuments(store, Object.keys(expected));
+  if (attributes === undefined) return; // no dataset-wide facts: reported by the manifest checks
+  const layouts: WorldLayout[] = [];
+  for (const w of all) {
+    const layout = choices.get(w as WorldId)?.layout ??
+      (isWorldId(w) ? readings(manifest, w).choices[0]?.layout : undefined);
+    // A world whose layout cannot be derived is reported by its own checks.
+    if (layout === undefined) return;
+    layouts.push(layout);
+  }
+  const expected = rootDocuments(layouts, attributes);
+  const keys = new Set(Object.keys(expected));
+  for (const layout of layouts) {
+    for (const key of Object.keys(layoutMetadataDocuments(layout))) keys.add(key);
+  }
+  const stored = await readDocuments(store, keys);
   problems.ran("zarr-metadata");
-  for (const p of documentProblems(stored, expected)) {
+  for (const p of metadataProblems(stored, expected)) {
     problems.add("zarr-metadata", p.location, p.message);
   }
 }
@@ -251,8 +276,21 @@ async function checkWorld(
   const { layout, recorded } = choice;
   const world = layout.worldId;
   problems.ran("zarr-metadata");
-  for (const p of documentProblems(choice.documents, choice.expected)) {
+  for (const p of metadataProblems(choice.documents, choice.expected)) {
     problems.add("zarr-metadata", p.location, p.message, world);
+  }
+  for (const [key, bytes] of Object.entries(layoutCoordinateChunks(layout))) {
+    const stored = await store.get(key);
+    if (stored === undefined || !sameBytes(stored, bytes)) {
+      problems.add(
+        "zarr-metadata",
+        key,
+        stored === undefined
+          ? "Coordinate chunk is missing"
+          : "Coordinate chunk differs from what this code writes for the recorded configuration",
+        world,
+      );
+    }
   }
   const claimed = claimedFacts(manifest, layout);
   const resim = resimulated(choice, manifest, options.resimulate ?? DEFAULT_RESIMULATE, problems);
@@ -430,13 +468,26 @@ export async function validateDataset(
     );
     if (problems.list.length > before) inputsIntact = false;
   }
+  let rootAttrs: Record<string, unknown> | undefined;
+  try {
+    rootAttrs = rootAttributes(manifestFacts(manifest));
+  } catch {
+    rootAttrs = undefined; // a manifest without the dataset-wide facts: reported by its checks
+  }
   const root = await checkParamsParquet(store, {
     worlds: all,
     rebuild: inputsIntact,
-    root: layouts[0].root,
+    root: { ...layouts[0].root, attributes: rootAttrs ?? {} },
     nRows: all.reduce((a, w) => a + (Number(manifest.simulators[w]?.n_samples) || 0), 0),
   }, problems);
-  await checkRootDocuments(store, root, problems);
+  await checkRootDocuments(
+    store,
+    manifest,
+    all,
+    choices,
+    rootAttrs === undefined ? undefined : root.attributes,
+    problems,
+  );
   problems.ran("manifest-claims");
   const run = choices.values().next().value!.recorded.run;
   const expected = assembleManifest(run, facts, {}).build({ validate: false });

@@ -23,8 +23,11 @@ export interface ArraySpec {
   readonly chunks: readonly number[];
   /** Storage data type. */
   readonly dtype: DataType;
-  /** The explicit fill value (`NaN` allowed for float types). */
-  readonly fillValue: number;
+  /**
+   * The fill value: never a value the data can hold (see {@link defaultFillValue}),
+   * so no reader mistakes it for data; `null` (v2 only) for none.
+   */
+  readonly fillValue: number | null;
   /** One name per axis (v3 `dimension_names`, v2 `_ARRAY_DIMENSIONS`). */
   readonly dimensionNames: readonly string[];
   /** User attributes (JSON-serializable). */
@@ -57,8 +60,8 @@ export interface ArraySpecOptions {
   dimensionNames: readonly string[];
   /** On-disk format (default 3). */
   zarrFormat?: 2 | 3;
-  /** Fill value (default: `NaN` for float types, 0 for integers). */
-  fillValue?: number;
+  /** Fill value (default {@link defaultFillValue}); `null` (v2 only) for none. */
+  fillValue?: number | null;
   /** User attributes (default `{}`). */
   attributes?: Readonly<Record<string, unknown>>;
   /** Codec (default: {@link bloscConfigFor} the item size; `null` for none). */
@@ -92,6 +95,36 @@ export function checkNodePath(path: string, allowRoot: boolean): void {
       `Invalid Zarr node path "${path}": expected "/"-separated names of letters, digits, "_", "-", "."`,
     );
   }
+}
+
+/**
+ * The fill value of an array no reader can mistake for data, per data type:
+ * floats `NaN` (the writer rejects NaN as data); integers in Zarr v2 none
+ * (`null`: xarray then does not mask, and keeps the integer type); integers
+ * in Zarr v3, which requires one, `-1` for signed types and the type's
+ * maximum (255) for `uint8`: every integer array we write holds counts,
+ * flags, regimes or indices, all non-negative and below that maximum, and
+ * the writer refuses a value equal to the fill value.
+ *
+ * @param dtype The data type.
+ * @param zarrFormat The on-disk format.
+ * @returns The fill value, or `null` for none.
+ *
+ * @example
+ * ```ts
+ * import { defaultFillValue } from "./array_spec.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(Number.isNaN(defaultFillValue("float32", 3)));
+ * assert.equal(defaultFillValue("int32", 2), null);
+ * assert.equal(defaultFillValue("int8", 3), -1);
+ * assert.equal(defaultFillValue("uint8", 3), 255);
+ * ```
+ */
+export function defaultFillValue(dtype: DataType, zarrFormat: 2 | 3): number | null {
+  const info = dataTypeInfo(dtype);
+  if (info.isFloat) return NaN;
+  if (zarrFormat === 2) return null;
+  return info.min < 0 ? -1 : info.max;
 }
 
 /**
@@ -145,11 +178,16 @@ export function arraySpec(path: string, options: ArraySpecOptions): ArraySpec {
   if (zarrFormat !== 2 && zarrFormat !== 3) {
     throw new RangeError(`Invalid zarrFormat for array "${path}": ${zarrFormat}, expected 2 or 3`);
   }
-  const fillValue = options.fillValue ?? (info.isFloat ? NaN : 0);
-  if (typeof fillValue !== "number") {
+  const fillValue = options.fillValue === undefined
+    ? defaultFillValue(dtype, zarrFormat)
+    : options.fillValue;
+  if (fillValue === null) {
+    if (zarrFormat === 3) {
+      throw new TypeError(`Invalid fill value for array "${path}": Zarr v3 requires one`);
+    }
+  } else if (typeof fillValue !== "number") {
     throw new TypeError(`Invalid fill value for array "${path}": expected a number`);
-  }
-  if (
+  } else if (
     !info.isFloat && (!Number.isInteger(fillValue) || fillValue < info.min || fillValue > info.max)
   ) {
     throw new RangeError(

@@ -340,7 +340,7 @@ export class ChunkBuffer implements PackedChunk {
     this.data = dataTypeInfo(spec.dtype).allocate(spec.chunks[0] * this.#sampleSize);
     // Only the padding past the last sample is set to the fill value: the
     // samples themselves are all put before the chunk is stored.
-    if (spec.fillValue !== 0) {
+    if (spec.fillValue !== null && spec.fillValue !== 0) {
       this.data.fill(spec.fillValue, (this.end - this.start) * this.#sampleSize);
     }
   }
@@ -349,7 +349,8 @@ export class ChunkBuffer implements PackedChunk {
    * Put one or more consecutive samples (flat, row-major, `k * sampleSize`
    * values for `k` samples starting at `sampleIndex`). Float arrays reject
    * NaN and infinities (also after rounding to float32); integer arrays
-   * reject non-integers and values outside the type's range.
+   * reject non-integers, values outside the type's range and the fill value
+   * (which must never be mistaken for data).
    *
    * @param sampleIndex The (absolute) index of the first sample.
    * @param values The values, any numeric array type.
@@ -417,13 +418,16 @@ export class ChunkBuffer implements PackedChunk {
         );
       }
     } else {
+      const fill = spec.fillValue;
       for (let j = 0; j < values.length; j++) {
         const v = values[j];
-        if (!Number.isInteger(v) || v < info.min || v > info.max) {
+        if (!Number.isInteger(v) || v < info.min || v > info.max || v === fill) {
           throw new RangeError(
             `Cannot write sample ${sampleIndex + Math.floor(j / n)} of "${spec.path}": element ${
               j % n
-            } is ${v}, not a valid ${spec.dtype}`,
+            } is ${v}, ${
+              v === fill ? "the array's fill value (never data)" : `not a valid ${spec.dtype}`
+            }`,
           );
         }
       }

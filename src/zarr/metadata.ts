@@ -35,7 +35,8 @@ export function joinKey(path: string, name: string): string {
   return path === "" ? name : `${path}/${name}`;
 }
 
-function fillToJson(value: number): number | string {
+function fillToJson(value: number | null): number | string | null {
+  if (value === null) return null;
   if (Number.isNaN(value)) return "NaN";
   if (value === Infinity) return "Infinity";
   if (value === -Infinity) return "-Infinity";
@@ -84,8 +85,8 @@ export interface ArrayMetadataV3 {
   chunk_grid: { name: "regular"; configuration: { chunk_shape: number[] } };
   /** `"default"` keys (`c/3/0`) for a v3 array, `"v2"` keys (`3.0`) for a v2 one. */
   chunk_key_encoding: { name: "default" | "v2"; configuration: { separator: "/" | "." } };
-  /** The fill value (`"NaN"`, `"Infinity"`, `"-Infinity"` as strings). */
-  fill_value: number | string;
+  /** The fill value (`"NaN"`, `"Infinity"`, `"-Infinity"` as strings; `null` for a v2 array without one). */
+  fill_value: number | string | null;
   /** The codec chain: `bytes`, then `blosc` if the array is compressed. */
   codecs: CodecMetadataV3[];
   /** User attributes. */
@@ -465,7 +466,7 @@ function parseV2Array(
     shape,
     chunks,
     dtype,
-    fillValue: doc.fill_value === null ? 0 : fillFromJson(doc.fill_value, where),
+    fillValue: doc.fill_value === null ? null : fillFromJson(doc.fill_value, where),
     dimensionNames,
     attributes,
     codec,
