@@ -6,7 +6,7 @@
 
 export { keyedStream, STREAM, worldKey, Xoshiro128 } from "./src/numeric/rng.ts";
 export type { StreamId } from "./src/numeric/rng.ts";
-export type { ByteStore } from "./src/store/byte_store.ts";
+export type { ByteStore, ObjectInfo } from "./src/store/byte_store.ts";
 export { WORLD_IDS } from "./src/simulators/types.ts";
 export type {
   MetaDtype,
