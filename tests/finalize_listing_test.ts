@@ -10,9 +10,12 @@ import { generateDataset } from "../src/pipeline/generate.ts";
 import { finalizeDataset } from "../src/pipeline/finalize.ts";
 import { validateDataset } from "../src/pipeline/validate.ts";
 import { recordTask } from "../src/pipeline/ledger.ts";
-import type { ByteStore, ObjectInfo } from "../src/store/byte_store.ts";
+import { type ByteStore, deleteKeys, type ObjectInfo } from "../src/store/byte_store.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import { LocalStore } from "../src/store/local_store.ts";
+import type { S3Store } from "../src/store/s3_store.ts";
+import { md5Hex } from "../src/zarr/digest.ts";
+import { ignoreWithoutCeph, sharedCeph } from "./_ceph.ts";
 
 /** A store that counts the value bytes it hands out (`get` and `getRange`). */
 class CountingStore implements ByteStore {
@@ -22,7 +25,10 @@ class CountingStore implements ByteStore {
   /** Bytes read per key. */
   byKey = new Map<string, number>();
   listObjects?: (prefix?: string) => Promise<ObjectInfo[]>;
-  constructor(readonly inner: MemoryStore | LocalStore, options: { listing?: boolean } = {}) {
+  constructor(
+    readonly inner: MemoryStore | LocalStore | S3Store,
+    options: { listing?: boolean } = {},
+  ) {
     this.url = inner.url;
     if (options.listing ?? true) this.listObjects = (p) => inner.listObjects(p);
   }
@@ -56,7 +62,7 @@ class CountingStore implements ByteStore {
     return this.inner.delete(key);
   }
   deleteKeys(keys: readonly string[]): Promise<void> {
-    return this.inner.deleteKeys(keys);
+    return deleteKeys(this.inner, keys);
   }
   list(prefix?: string): Promise<string[]> {
     return this.inner.list(prefix);
@@ -268,4 +274,36 @@ Deno.test("validate names a leftover ledger entry and finalize removes it", asyn
   const again = await finalizeDataset("mem", { store: inner });
   assert.match(again.note ?? "", /removed 1 files of the run ledger/);
   assert.equal((await validateDataset(inner, { resimulate: 0 })).ok, true);
+});
+
+Deno.test({
+  name: "finalize on radosgw: sizes and MD5 ETags from ListObjectsV2 find a same-size corruption",
+  ignore: ignoreWithoutCeph(),
+  fn: async () => {
+    const memory = new MemoryStore();
+    await shardedRun(memory, { ...BASE, T: 40, H: 8, n_samples: 300 });
+    const ceph = await sharedCeph();
+    const s3 = ceph.store(`finalize-${crypto.randomUUID()}`);
+    const keys = await memory.list();
+    await Promise.all(keys.map(async (k) => s3.set(k, (await memory.get(k))!)));
+    const listed = await s3.listObjects("lss/");
+    const chunk = listed.find((o) => o.key.startsWith("lss/irfs.zarr/c/"))!;
+    const bytes = (await memory.get(chunk.key))!;
+    assert.deepEqual(chunk, { key: chunk.key, size: bytes.length, etag: md5Hex(bytes) });
+    await s3.set(chunk.key, flipped(bytes));
+    const store = new CountingStore(s3);
+    await assert.rejects(
+      finalizeDataset(s3.url, { store }),
+      /lss chunk \d+ is damaged \(a chunk's ETag and SHA-256 differ from those recorded\)/,
+    );
+    await s3.set(chunk.key, bytes);
+    store.reset();
+    const s = await finalizeDataset(s3.url, { store, createdAt: CREATED });
+    assert.equal(s.finalized, true);
+    for (const key of store.byKey.keys()) {
+      assert.ok(key.startsWith(".ume/") || key === "manifest.json" || STATS_ARRAY.test(key), key);
+    }
+    const report = await validateDataset(s3, { resimulate: 1 });
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
+  },
 });
