@@ -14,7 +14,7 @@ export {
   STORED_DTYPES,
 } from "./src/numeric/quantize.ts";
 export type { StoredDtype } from "./src/numeric/quantize.ts";
-export type { ByteStore } from "./src/store/byte_store.ts";
+export type { ByteStore, ObjectInfo } from "./src/store/byte_store.ts";
 export { WORLD_IDS } from "./src/simulators/types.ts";
 export type {
   MetaDtype,
@@ -140,10 +140,19 @@ export type {
   ManifestSimulator,
   ManifestSliceRule,
   ManifestSplitDefinition,
+  ManifestSplits,
   ManifestStorage,
   ManifestStreamIds,
   ManifestViolation,
+  ManifestWorldSplitIndices,
   SplitAlgorithm,
+} from "./src/manifest/types.ts";
+export {
+  isSplitDefinition,
+  MANIFEST_SPLIT_INDEX_LIMIT,
+  splitDefinition,
+  splitDefinitions,
+  worldSplitIndices,
 } from "./src/manifest/types.ts";
 
 // Splits

@@ -6,11 +6,24 @@
  *
  * Run: `deno run -A bench/s3_bench.ts [--objects 200] [--size-kib 1024] [--concurrency 16]`
  *
+ * With `--dataset`, measures instead what #14 is about on a whole dataset
+ * of small chunks (6 worlds, `--samples` per world, 10 samples a chunk,
+ * T = 40, H = 8: about 2,100 chunks): three shards are generated in memory
+ * and copied to the gateway (ledger included), then `finalize` runs on S3
+ * (bytes and requests it reads, counted) and `validate` (objects/s).
+ * `deno run -A bench/s3_bench.ts --dataset [--samples 500]`
+ *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { startCeph } from "../tests/_ceph.ts";
+import type { ByteStore } from "../src/store/byte_store.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
+import { resolveConfig } from "../src/pipeline/config.ts";
+import { generateDataset } from "../src/pipeline/generate.ts";
+import { finalizeDataset } from "../src/pipeline/finalize.ts";
+import { validateDataset } from "../src/pipeline/validate.ts";
 
 /** One row of the report. */
 export interface ThroughputRow {
@@ -135,6 +148,111 @@ export async function benchS3(
   return rows;
 }
 
+/** What {@link benchDataset} measured. */
+export interface DatasetBench {
+  /** Chunk objects of the dataset. */
+  chunks: number;
+  /** Stored bytes of the finalized dataset. */
+  storedBytes: number;
+  /** Wall seconds of `finalize` on S3. */
+  finalizeSeconds: number;
+  /** Value bytes `finalize` read. */
+  finalizeBytesRead: number;
+  /** Requests `finalize` sent. */
+  finalizeRequests: number;
+  /** Wall seconds of `validate` (no re-simulation) on S3. */
+  validateSeconds: number;
+  /** Chunks `validate` read and verified. */
+  validateChunks: number;
+  /** Requests `validate` sent. */
+  validateRequests: number;
+}
+
+/** A store that counts the value bytes read through it. */
+function counting(inner: ByteStore): { store: ByteStore; bytes: () => number; reset: () => void } {
+  let bytes = 0;
+  const store: ByteStore = Object.create(null);
+  for (const name of ["set", "delete", "list", "setIfAbsent", "deleteKeys", "links"] as const) {
+    const f = inner[name] as ((...a: unknown[]) => unknown) | undefined;
+    if (f !== undefined) Object.assign(store, { [name]: f.bind(inner) });
+  }
+  // Forward the listing capability only where the store has it (older versions lack it).
+  const listObjects = (inner as { listObjects?: (p?: string) => Promise<unknown> }).listObjects;
+  if (listObjects !== undefined) Object.assign(store, { listObjects: listObjects.bind(inner) });
+  Object.assign(store, {
+    url: inner.url,
+    get: async (key: string) => {
+      const v = await inner.get(key);
+      bytes += v?.length ?? 0;
+      return v;
+    },
+    getRange: async (key: string, offset: number, length: number) => {
+      const v = await inner.getRange!(key, offset, length);
+      bytes += v?.length ?? 0;
+      return v;
+    },
+  });
+  return { store, bytes: () => bytes, reset: () => (bytes = 0) };
+}
+
+/**
+ * Finalize and validate a sharded dataset of small chunks on the gateway.
+ *
+ * @param samples Samples per world.
+ * @param concurrency The S3 store's requests in flight.
+ * @param validateConcurrency Chunks `validate` reads at once (default: its own).
+ * @returns The measurements.
+ */
+export async function benchDataset(
+  samples: number,
+  concurrency: number,
+  validateConcurrency?: number,
+): Promise<DatasetBench> {
+  const memory = new MemoryStore();
+  const base = { n_samples: samples, chunk_samples: 10, T: 40, H: 8, workers: 1 };
+  for (const shard of ["0/3", "1/3", "2/3"]) {
+    await generateDataset(resolveConfig([{ ...base, output: "mem", shard }], 1), {
+      store: memory,
+    });
+  }
+  const keys = await memory.list();
+  const ceph = await startCeph();
+  try {
+    const s3 = ceph.store(`bench-${crypto.randomUUID()}`, { maxConcurrency: concurrency });
+    await pool(keys.length, concurrency, async (i) => {
+      await s3.set(keys[i], (await memory.get(keys[i]))!);
+    });
+    const counted = counting(s3);
+    let requests = s3.stats.requests;
+    let t0 = performance.now();
+    await finalizeDataset(s3.url, { store: counted.store });
+    const finalizeSeconds = (performance.now() - t0) / 1e3;
+    const finalizeRequests = s3.stats.requests - requests;
+    const finalizeBytesRead = counted.bytes();
+    let storedBytes = 0;
+    for (const key of await memory.list()) {
+      if (!key.startsWith(".ume/")) storedBytes += (await memory.get(key))!.length;
+    }
+    requests = s3.stats.requests;
+    t0 = performance.now();
+    const report = await validateDataset(s3, { resimulate: 0, concurrency: validateConcurrency });
+    const validateSeconds = (performance.now() - t0) / 1e3;
+    if (!report.ok) throw new Error(`validate failed: ${JSON.stringify(report.problems[0])}`);
+    return {
+      chunks: report.chunksVerified,
+      storedBytes,
+      finalizeSeconds,
+      finalizeBytesRead,
+      finalizeRequests,
+      validateSeconds,
+      validateChunks: report.chunksVerified,
+      validateRequests: s3.stats.requests - requests,
+    };
+  } finally {
+    await ceph.stop();
+  }
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -142,8 +260,35 @@ if (import.meta.main) {
       objects: { type: "string", default: "200" },
       "size-kib": { type: "string", default: "1024" },
       concurrency: { type: "string", default: "16" },
+      dataset: { type: "boolean", default: false },
+      samples: { type: "string", default: "500" },
+      "validate-concurrency": { type: "string" },
     },
   });
+  if (values.dataset) {
+    const [load] = Deno.loadavg();
+    const vc = values["validate-concurrency"];
+    const r = await benchDataset(
+      Number(values.samples),
+      Number(values.concurrency),
+      vc === undefined ? undefined : Number(vc),
+    );
+    console.log(
+      `load average ${load.toFixed(1)} -> ${Deno.loadavg()[0].toFixed(1)}; ` +
+        `${r.chunks} chunks, ${r.storedBytes} stored bytes`,
+    );
+    console.log(
+      `finalize: ${r.finalizeSeconds.toFixed(2)} s, read ${r.finalizeBytesRead} bytes ` +
+        `(${(100 * r.finalizeBytesRead / r.storedBytes).toFixed(2)}% of the dataset), ` +
+        `${r.finalizeRequests} requests`,
+    );
+    console.log(
+      `validate: ${r.validateSeconds.toFixed(2)} s, ${r.validateChunks} chunks, ` +
+        `${(r.validateChunks / r.validateSeconds).toFixed(0)} objects/s, ` +
+        `${r.validateRequests} requests`,
+    );
+    Deno.exit(0);
+  }
   const objects = Number(values.objects);
   const sizeKib = Number(values["size-kib"]);
   const rows = await benchS3(objects, sizeKib, Number(values.concurrency));

@@ -53,10 +53,28 @@ Deno.test("parseListPage() reads keys only from <Contents> and rejects other doc
   );
   assert.deepEqual(page, {
     keys: ["p/a b", "p/<&>"],
+    objects: [
+      { key: "p/a b", size: undefined, etag: "e" },
+      { key: "p/<&>", size: undefined, etag: undefined },
+    ],
     isTruncated: false,
     nextContinuationToken: undefined,
   });
   assert.deepEqual(parseListPage("<ListBucketResult></ListBucketResult>").keys, []);
+  assert.deepEqual(
+    parseListPage(
+      `<ListBucketResult><Contents><Key>k</Key><Size>12</Size>` +
+        `<ETag>"9e107d9d372bb6826bd81d3542a419d6-2"</ETag></Contents></ListBucketResult>`,
+    ).objects,
+    [{ key: "k", size: 12, etag: "9e107d9d372bb6826bd81d3542a419d6-2" }],
+  );
+  assert.throws(
+    () =>
+      parseListPage(
+        "<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>",
+      ),
+    /<Size> of "k" is "-1"/,
+  );
   assert.throws(() => parseListPage("<Error><Code>AccessDenied</Code></Error>"), SyntaxError);
   assert.throws(
     () => parseListPage("<ListBucketResult><IsTruncated>maybe</IsTruncated></ListBucketResult>"),

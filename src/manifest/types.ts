@@ -297,6 +297,13 @@ export const MANIFEST_SPLIT_INDEX_LIMIT = 1_000_000;
  *
  * @param entry One value of `manifest.splits`.
  * @returns `true` for a definition.
+ *
+ * @example
+ * ```ts
+ * import { isSplitDefinition } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(isSplitDefinition({ train: [0, 2] }), false);
+ * ```
  */
 export function isSplitDefinition(
   entry: ManifestSplitDefinition | ManifestWorldSplitIndices | undefined,
@@ -332,6 +339,15 @@ export function splitDefinitions(
  * @param manifest The manifest.
  * @param name A split name (`train`).
  * @returns The definition, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { splitDefinition } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * const splits = { val: { fraction: 0.1, fraction_of: "pool", seed: 1, algorithm: "random" as const, description: "" }, nk: { val: [3] } };
+ * assert.equal(splitDefinition({ splits }, "val")?.fraction, 0.1);
+ * assert.equal(splitDefinition({ splits }, "nk"), undefined);
+ * ```
  */
 export function splitDefinition(
   manifest: Pick<Manifest, "splits">,
@@ -347,6 +363,15 @@ export function splitDefinition(
  * @param manifest The manifest.
  * @param worldId The world.
  * @returns The index lists, or `undefined` if the manifest does not hold them.
+ *
+ * @example
+ * ```ts
+ * import { worldSplitIndices } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * const splits = { nk: { train: [0, 1], val: [2] } };
+ * assert.deepEqual(worldSplitIndices({ splits }, "nk")?.val, [2]);
+ * assert.equal(worldSplitIndices({ splits }, "rbc"), undefined);
+ * ```
  */
 export function worldSplitIndices(
   manifest: Pick<Manifest, "splits">,

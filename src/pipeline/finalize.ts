@@ -21,7 +21,7 @@ import type { GenerateConfig } from "./config.ts";
 import { deleteLedger, type LedgerEntry, readLedger } from "./ledger.ts";
 import { type ArrayFacts, assembleManifest, type WorldFacts } from "./manifest_assembly.ts";
 import { refuseLinks } from "./output_claim.ts";
-import { entryIsIntact } from "./resume.ts";
+import { checkLedgerChunks } from "./ledger_check.ts";
 import { readRunRecord, type RunRecord, settingsFromRun } from "./run_config.ts";
 import {
   alreadyComplete,
@@ -35,8 +35,11 @@ import { layoutForWorld, type WorldSettings } from "./world_plan.ts";
 
 /**
  * Finish a sharded run (or re-finish an interrupted one): check that every
- * chunk of every world was written and is intact (digests re-read), then
- * build the splits and write `manifest.json`.
+ * chunk of every world was recorded by a shard and is stored with its
+ * recorded size (and MD5, where the store lists a plain-MD5 ETag), by
+ * listing, without downloading the chunks; then build the splits (reading
+ * theta and the scalar metadata) and write `manifest.json`. `validate`
+ * re-hashes every chunk.
  *
  * @param output The output folder or URL.
  * @param options Progress listener, store override, git hash.
@@ -93,11 +96,13 @@ export async function finalizeDataset(
     const n = chunkCount(layout.arrays.theta);
     const missing: number[] = [];
     for (let c = 0; c < n; c++) {
-      const entry = ledger.get(c);
-      if (!entry) missing.push(c);
-      else if (!await entryIsIntact(store, entry)) {
-        problems.push(`${s.world} chunk ${c} is damaged`);
-      }
+      if (!ledger.has(c)) missing.push(c);
+    }
+    // Presence and size (and MD5 ETags) by listing: no chunk is downloaded.
+    const recorded = [...ledger.values()].filter((e) => e.task.chunk < n)
+      .sort((a, b) => a.task.chunk - b.task.chunk);
+    done += missing.length;
+    const checked = await checkLedgerChunks(store, recorded, () => {
       done++;
       emit({
         phase: "verify",
@@ -106,6 +111,9 @@ export async function finalizeDataset(
         unit: "chunks",
         elapsedMs: performance.now() - tVerify,
       });
+    });
+    for (const d of checked.damaged) {
+      problems.push(`${s.world} chunk ${d.chunk} is damaged (${d.reason})`);
     }
     if (missing.length > 0) {
       problems.push(

@@ -11,7 +11,7 @@
  */
 
 import { type ByteStore, deleteKeys } from "../store/byte_store.ts";
-import { doneKey, LEDGER_PREFIX, RUN_KEY } from "../dataset/keys.ts";
+import { doneKey, LEDGER_PREFIX, MANIFEST_KEY, RUN_KEY } from "../dataset/keys.ts";
 import type { ChunkRecord } from "../zarr/chunk.ts";
 import type { ChunkTaskResult } from "./chunk_task.ts";
 import type { ChunkTask } from "./plan.ts";
@@ -37,6 +37,8 @@ interface LedgerEntryJson {
     key: string;
     store_key: string;
     sha256: string;
+    /** Absent in entries of older versions. */
+    md5?: string;
     raw_bytes: number;
     stored_bytes: number;
   }[];
@@ -57,10 +59,11 @@ interface LedgerEntryJson {
  * const entry = {
  *   task: { world: "nk" as const, chunk: 1, start: 4, end: 8 },
  *   chunks: [{ path: "nk/theta.zarr", chunkIndex: 1, key: "c/1/0", storeKey: "nk/theta.zarr/c/1/0",
- *     digest: "ab".repeat(32), rawBytes: 192, storedBytes: 120 }],
+ *     digest: "ab".repeat(32), md5: "cd".repeat(16), rawBytes: 192, storedBytes: 120 }],
  *   nRejections: 2,
  * };
  * const text = encodeLedgerEntry(entry);
+ * assert.match(text, /"md5":"cdcd/);
  * assert.match(text, /"stored_bytes":120/);
  * assert.deepEqual(decodeLedgerEntry(text), entry);
  * ```
@@ -74,6 +77,7 @@ export function encodeLedgerEntry(entry: LedgerEntry): string {
       key: c.key,
       store_key: c.storeKey,
       sha256: c.digest,
+      ...(c.md5 === undefined ? {} : { md5: c.md5 }),
       raw_bytes: c.rawBytes,
       stored_bytes: c.storedBytes,
     })),
@@ -98,7 +102,10 @@ export function decodeLedgerEntry(text: string): LedgerEntry {
   return {
     task: json.task,
     chunks: json.chunks.map((c) => {
-      if (typeof c.sha256 !== "string" || typeof c.stored_bytes !== "number") {
+      if (
+        typeof c.sha256 !== "string" || typeof c.stored_bytes !== "number" ||
+        (c.md5 !== undefined && typeof c.md5 !== "string")
+      ) {
         throw new TypeError("Not a ledger entry");
       }
       return {
@@ -107,6 +114,7 @@ export function decodeLedgerEntry(text: string): LedgerEntry {
         key: c.key,
         storeKey: c.store_key,
         digest: c.sha256,
+        ...(c.md5 === undefined ? {} : { md5: c.md5 }),
         rawBytes: c.raw_bytes,
         storedBytes: c.stored_bytes,
       };
@@ -118,22 +126,59 @@ export function decodeLedgerEntry(text: string): LedgerEntry {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Whether `key` exists, read as zero bytes where the store can (an S3 HEAD). */
+async function exists(store: ByteStore, key: string): Promise<boolean> {
+  const bytes = store.getRange ? await store.getRange(key, 0, 0) : await store.get(key);
+  return bytes !== undefined;
+}
+
 /**
- * Record a finished task.
+ * Record a finished task, unless the dataset is finalized already. A
+ * duplicate of a shard (a batch engine that ran one array task twice) can
+ * still be writing when `finalize` has written `manifest.json` and deleted
+ * the ledger: an entry it recorded then would be left behind. So the entry
+ * is not written once `manifest.json` exists, and when `manifest.json`
+ * appears while it is being written, it is deleted again (`finalize` writes
+ * the manifest before it lists the ledger to delete it, so one of the two
+ * removes it). The chunks themselves are byte-identical to the finalized
+ * ones, so rewriting them changes nothing.
  *
  * @param store The output store.
  * @param result The task result.
+ * @returns `false` if the dataset was finalized already and nothing is recorded.
+ *
+ * @example A finalized dataset gets no ledger entry
+ * ```ts
+ * import { recordTask } from "./ledger.ts";
+ * import { MemoryStore } from "../store/memory_store.ts";
+ * import assert from "node:assert/strict";
+ * const store = new MemoryStore();
+ * const result = {
+ *   task: { world: "nk" as const, chunk: 0, start: 0, end: 4 }, chunks: [], nRejections: 0,
+ *   times: { simulate: 0, pack: 0, encode: 0, hash: 0, write: 0 },
+ * };
+ * assert.equal(await recordTask(store, result), true);
+ * assert.deepEqual(await store.list(".ume/"), [".ume/done/nk/0.json"]);
+ * await store.set("manifest.json", new Uint8Array(2));
+ * await store.delete(".ume/done/nk/0.json");
+ * assert.equal(await recordTask(store, result), false);
+ * assert.deepEqual(await store.list(".ume/"), []);
+ * ```
  */
-export async function recordTask(store: ByteStore, result: ChunkTaskResult): Promise<void> {
+export async function recordTask(store: ByteStore, result: ChunkTaskResult): Promise<boolean> {
+  if (await exists(store, MANIFEST_KEY)) return false;
   const entry: LedgerEntry = {
     task: result.task,
     chunks: result.chunks,
     nRejections: result.nRejections,
   };
-  await store.set(
-    doneKey(result.task.world, result.task.chunk),
-    encoder.encode(encodeLedgerEntry(entry)),
-  );
+  const key = doneKey(result.task.world, result.task.chunk);
+  await store.set(key, encoder.encode(encodeLedgerEntry(entry)));
+  if (await exists(store, MANIFEST_KEY)) {
+    await store.delete(key);
+    return false;
+  }
+  return true;
 }
 
 /**

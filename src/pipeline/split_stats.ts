@@ -15,6 +15,9 @@ import { chunkCount, chunkRange } from "../zarr/chunk.ts";
 import { readSamples } from "../dataset/read_samples.ts";
 import type { WorldLayout } from "../dataset/world_layout.ts";
 
+/** Chunks of theta (with their scalar metadata) read ahead while statistics are computed. */
+const READ_AHEAD = 8;
+
 /**
  * Read the split statistics of every sample of a world.
  *
@@ -54,14 +57,30 @@ export async function readSplitStats(
     volatility: new Float64Array(n),
   };
   const meta: Record<string, number> = {};
-  for (let c = 0; c < chunkCount(thetaSpec); c++) {
+  const read = async (c: number) => {
     const range = chunkRange(thetaSpec, c);
-    const theta = await readSamples(store, thetaSpec, { range });
-    const scalars = await Promise.all(
-      scalarSpecs.map(async ([name, spec]) =>
-        [name, await readSamples(store, spec, { range })] as const
+    const [theta, scalars] = await Promise.all([
+      readSamples(store, thetaSpec, { range }),
+      Promise.all(
+        scalarSpecs.map(async ([name, spec]) =>
+          [name, await readSamples(store, spec, { range })] as const
+        ),
       ),
-    );
+    ]);
+    return { range, theta, scalars };
+  };
+  // Keep READ_AHEAD chunks in flight (latency-bound stores such as S3), in order.
+  const nChunks = chunkCount(thetaSpec);
+  const ahead: ReturnType<typeof read>[] = [];
+  const start = (c: number) => {
+    const p = read(c);
+    p.catch(() => {}); // awaited in turn; a failure ahead of its turn is not unhandled
+    ahead.push(p);
+  };
+  for (let c = 0; c < Math.min(READ_AHEAD, nChunks); c++) start(c);
+  for (let c = 0; c < nChunks; c++) {
+    const { range, theta, scalars } = await ahead.shift()!;
+    if (c + READ_AHEAD < nChunks) start(c + READ_AHEAD);
     for (let i = range[0]; i < range[1]; i++) {
       const j = i - range[0];
       for (const [name, values] of scalars) meta[name] = values[j];

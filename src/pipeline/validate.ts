@@ -87,7 +87,10 @@ export interface ValidateOptions {
   resimulate?: number;
   /** Progress events. */
   onProgress?: ProgressListener;
-  /** Chunks read at once (default 8). */
+  /**
+   * Chunks read at once (default 16, the S3 store's requests in flight: reads
+   * of a store far away are latency-bound).
+   */
   concurrency?: number;
 }
 
@@ -301,7 +304,7 @@ async function checkWorld(
     claimed: claimed.arrays,
     resimulated: resim.samples,
     seed: recorded.settings.seed,
-    concurrency: options.concurrency ?? 8,
+    concurrency: options.concurrency ?? 16,
     onChunk: () => {
       options.onProgress?.({
         phase: "validate",

@@ -10,10 +10,22 @@
  * @module
  */
 
+/** One `<Contents>` element of a ListObjectsV2 page. */
+export interface ListedObject {
+  /** The object key, entity-decoded. */
+  key: string;
+  /** `<Size>` in bytes, if the element has one. */
+  size: number | undefined;
+  /** `<ETag>` without its quotes, if the element has one. */
+  etag: string | undefined;
+}
+
 /** One page of a ListObjectsV2 result. */
 export interface ListPage {
   /** The object keys on this page, entity-decoded, in the order given. */
   keys: string[];
+  /** The same objects with their size and ETag. */
+  objects: ListedObject[];
   /** Whether more pages follow. */
   isTruncated: boolean;
   /** The token for the next page, if any. */
@@ -91,7 +103,8 @@ function single(xml: string, tag: string): string | undefined {
  * `<StartAfter>` element also exists at top level and is ignored).
  *
  * @param xml The response body.
- * @returns The keys, whether the listing is truncated, and the next token.
+ * @returns The keys (with sizes and ETags), whether the listing is
+ *   truncated, and the next token.
  * @throws {SyntaxError} If the body is not a ListBucketResult.
  *
  * @example Parse a page with an escaped key
@@ -103,20 +116,28 @@ function single(xml: string, tag: string): string | undefined {
  *     `<IsTruncated>true</IsTruncated><NextContinuationToken>t1</NextContinuationToken>` +
  *     `<Contents><Key>a&amp;b</Key><Size>3</Size></Contents></ListBucketResult>`,
  * );
- * assert.deepEqual(page, { keys: ["a&b"], isTruncated: true, nextContinuationToken: "t1" });
+ * assert.deepEqual(page.keys, ["a&b"]);
+ * assert.deepEqual(page.objects, [{ key: "a&b", size: 3, etag: undefined }]);
+ * assert.equal(page.isTruncated, true);
+ * assert.equal(page.nextContinuationToken, "t1");
  * ```
  */
 export function parseListPage(xml: string): ListPage {
   if (!/<ListBucketResult[\s>]/.test(xml) || !/<\/ListBucketResult\s*>/.test(xml)) {
     throw new SyntaxError(`Unexpected list response: ${JSON.stringify(xml.slice(0, 200))}`);
   }
-  const keys: string[] = [];
+  const objects: ListedObject[] = [];
   for (const contents of elements(xml, "Contents")) {
     const key = single(contents, "Key");
     if (key === undefined) {
       throw new SyntaxError("Unexpected list response: <Contents> without <Key>");
     }
-    keys.push(key);
+    const sizeText = single(contents, "Size");
+    if (sizeText !== undefined && !/^\d+$/.test(sizeText.trim())) {
+      throw new SyntaxError(`Unexpected list response: <Size> of "${key}" is "${sizeText}"`);
+    }
+    const etag = single(contents, "ETag")?.trim().replace(/^"|"$/g, "");
+    objects.push({ key, size: sizeText === undefined ? undefined : Number(sizeText), etag });
   }
   // <Contents> elements are gone from this copy, so top-level fields cannot be confused with them.
   const top = xml.replace(/<Contents[\s>][\s\S]*?<\/Contents\s*>/g, "");
@@ -126,7 +147,8 @@ export function parseListPage(xml: string): ListPage {
   }
   const token = single(top, "NextContinuationToken");
   return {
-    keys,
+    keys: objects.map((o) => o.key),
+    objects,
     isTruncated: truncated === "true",
     nextContinuationToken: token === undefined || token === "" ? undefined : token,
   };

@@ -7,6 +7,23 @@
  * @module
  */
 
+/**
+ * One stored value as a listing describes it, without reading it (the
+ * `Key`, `Size` and `ETag` of an S3 ListObjectsV2 `Contents` element).
+ */
+export interface ObjectInfo {
+  /** The key, relative to the store root. */
+  key: string;
+  /** The stored size in bytes. */
+  size: number;
+  /**
+   * The entity tag without its quotes, when the backend has one: S3 gives
+   * the hex MD5 of the bytes for a single-part upload without SSE-KMS or
+   * SSE-C; a multipart ETag holds a `-` (see {@link plainMd5}).
+   */
+  etag?: string;
+}
+
 /** A byte store: local folder, memory, or S3 prefix. */
 export interface ByteStore {
   /** Where the store lives, as given to `openStore` (a path or `s3://` URL). */
@@ -39,6 +56,16 @@ export interface ByteStore {
    * @returns The matching keys, relative to the store root, sorted.
    */
   list(prefix?: string): Promise<string[]>;
+  /**
+   * Every key that starts with `prefix`, sorted, with its size and ETag:
+   * one listing, no value read (S3 ListObjectsV2; `lstat` of each regular
+   * file of a local store, links never followed). Lets `finalize` check
+   * what shards wrote without downloading it.
+   *
+   * @param prefix A key prefix (`""` for everything).
+   * @returns The objects, sorted by key.
+   */
+  listObjects?(prefix?: string): Promise<ObjectInfo[]>;
   /**
    * Read part of a value.
    *
@@ -121,4 +148,28 @@ export async function deleteKeys(store: ByteStore, keys: readonly string[]): Pro
   for (let i = 0; i < keys.length; i += 32) {
     await Promise.all(keys.slice(i, i + 32).map((key) => store.delete(key)));
   }
+}
+
+/**
+ * The MD5 an ETag stands for, or `undefined` when it is not a plain MD5
+ * (a multipart upload's `<md5>-<parts>`, a weak or missing ETag). Note that
+ * S3 objects encrypted with SSE-KMS or SSE-C have ETags that look plain but
+ * are not the MD5 of the data: treat a mismatch as a reason to read the
+ * bytes, not as proof of damage.
+ *
+ * @param etag An ETag, with or without its quotes.
+ * @returns 32 lowercase hex characters, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { plainMd5 } from "./byte_store.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(plainMd5('"900150983CD24FB0D6963F7D28E17F72"'), "900150983cd24fb0d6963f7d28e17f72");
+ * assert.equal(plainMd5('"900150983cd24fb0d6963f7d28e17f72-2"'), undefined);
+ * assert.equal(plainMd5(undefined), undefined);
+ * ```
+ */
+export function plainMd5(etag: string | undefined): string | undefined {
+  const m = /^"?([0-9a-fA-F]{32})"?$/.exec(etag ?? "");
+  return m ? m[1].toLowerCase() : undefined;
 }

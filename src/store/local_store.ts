@@ -5,7 +5,7 @@
  */
 
 import { basename, dirname, join, resolve } from "node:path";
-import type { ByteStore } from "./byte_store.ts";
+import type { ByteStore, ObjectInfo } from "./byte_store.ts";
 import { checkKey, checkPrefix, checkRange } from "./_keys.ts";
 import { StoreError } from "./store_error.ts";
 import { describeFsError } from "./fs_error.ts";
@@ -356,6 +356,47 @@ export class LocalStore implements ByteStore {
    */
   async list(prefix = ""): Promise<string[]> {
     return (await this.#scan(prefix, "list")).files;
+  }
+
+  /**
+   * Every regular file under `prefix`, sorted, with its size from `lstat`
+   * (links are neither listed nor followed, as in {@link list}; a file
+   * replaced by a link or removed between the scan and its `lstat` is left
+   * out). A local file has no ETag.
+   *
+   * @param prefix A key prefix (default `""`: every key).
+   * @returns The objects, sorted by key.
+   *
+   * @example Sizes without reading, links left out
+   * ```ts
+   * import { LocalStore } from "./local_store.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const store = new LocalStore(dir);
+   * await store.set("nk/a", new Uint8Array(5));
+   * await Deno.symlink(`${dir}/nk/a`, `${dir}/nk/b`);
+   * assert.deepEqual(await store.listObjects("nk/"), [{ key: "nk/a", size: 5 }]);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async listObjects(prefix = ""): Promise<ObjectInfo[]> {
+    const { files } = await this.#scan(prefix, "list");
+    const out: (ObjectInfo | undefined)[] = new Array(files.length);
+    let next = 0;
+    const run = async (): Promise<void> => {
+      while (next < files.length) {
+        const i = next++;
+        const key = files[i];
+        try {
+          const info = await Deno.lstat(join(this.root, ...key.split("/")));
+          if (info.isFile) out[i] = { key, size: info.size };
+        } catch (error) {
+          if (!(error instanceof Deno.errors.NotFound)) throw this.#error("list", key, error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(32, files.length) }, run));
+    return out.filter((o): o is ObjectInfo => o !== undefined);
   }
 
   /**

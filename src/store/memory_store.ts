@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { ByteStore } from "./byte_store.ts";
+import { createHash } from "node:crypto";
+import type { ByteStore, ObjectInfo } from "./byte_store.ts";
 import { checkKey, checkPrefix, checkRange } from "./_keys.ts";
 
 /** Run `fn` and return its result as a promise; a throw becomes a rejection. */
@@ -134,6 +135,33 @@ export class MemoryStore implements ByteStore {
         if (key.startsWith(prefix)) keys.push(key);
       }
       return keys.sort();
+    });
+  }
+
+  /**
+   * Every key that starts with `prefix`, sorted, with its size and, as S3
+   * gives for a single-part upload, the hex MD5 of its bytes as the ETag.
+   *
+   * @param prefix A key prefix (default `""`: every key).
+   * @returns The objects, sorted by key.
+   *
+   * @example
+   * ```ts
+   * import { MemoryStore } from "./memory_store.ts";
+   * import assert from "node:assert/strict";
+   * const store = new MemoryStore();
+   * await store.set("a/b", new TextEncoder().encode("abc"));
+   * assert.deepEqual(await store.listObjects("a/"), [
+   *   { key: "a/b", size: 3, etag: "900150983cd24fb0d6963f7d28e17f72" },
+   * ]);
+   * ```
+   */
+  async listObjects(prefix = ""): Promise<ObjectInfo[]> {
+    const keys = await this.list(prefix);
+    return keys.flatMap((key) => {
+      const value = this.#data.get(key);
+      if (value === undefined) return [];
+      return [{ key, size: value.length, etag: createHash("md5").update(value).digest("hex") }];
     });
   }
 

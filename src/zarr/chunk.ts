@@ -17,7 +17,7 @@ import { StoreError } from "../store/store_error.ts";
 import type { ArraySpec } from "./array_spec.ts";
 import { BloscCodec, type BloscConfig, decodeBlosc } from "./blosc.ts";
 import { dataTypeInfo, type NumericArray } from "./data_type.ts";
-import { sha256Hex } from "./digest.ts";
+import { md5Hex, sha256Hex } from "./digest.ts";
 import { joinKey } from "./metadata.ts";
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -54,6 +54,11 @@ export interface ChunkRecord {
   storeKey: string;
   /** SHA-256 (hex) of the stored, encoded bytes. */
   digest: string;
+  /**
+   * MD5 (hex) of the stored bytes, which `finalize` compares with an S3
+   * listing's plain-MD5 ETag (absent in records of older versions).
+   */
+  md5?: string;
   /** Bytes of the samples the chunk holds (padding excluded). */
   rawBytes: number;
   /** Bytes stored. */
@@ -556,6 +561,7 @@ export async function storeChunk(
   // Start the write first: the hash runs while the store works.
   const written = store.set(storeKey, encoded);
   const digest = await sha256Hex(encoded);
+  const md5 = md5Hex(encoded);
   const t2 = performance.now();
   await written;
   if (times !== undefined) {
@@ -570,6 +576,7 @@ export async function storeChunk(
     key,
     storeKey,
     digest,
+    md5,
     rawBytes: (end - start) * sampleSize(spec) * dataTypeInfo(spec.dtype).itemSize,
     storedBytes: encoded.length,
   };

@@ -1,5 +1,6 @@
 /**
- * SHA-256 digests of stored chunks.
+ * SHA-256 digests of stored chunks (and the MD5 an S3 listing's ETag can
+ * be compared with).
  *
  * @module
  */
@@ -26,4 +27,23 @@ import { createHash } from "node:crypto";
  */
 export function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Promise.resolve(createHash("sha256").update(bytes).digest("hex"));
+}
+
+/**
+ * The MD5 of some bytes, as lowercase hex: what S3 gives as the ETag of a
+ * single-part upload, so that a listing can tell a changed object from an
+ * intact one without reading it. Not a security digest (SHA-256 is).
+ *
+ * @param bytes The bytes.
+ * @returns 32 hex characters.
+ *
+ * @example The MD5 of "abc"
+ * ```ts
+ * import { md5Hex } from "./digest.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(md5Hex(new TextEncoder().encode("abc")), "900150983cd24fb0d6963f7d28e17f72");
+ * ```
+ */
+export function md5Hex(bytes: Uint8Array): string {
+  return createHash("md5").update(bytes).digest("hex");
 }

@@ -147,76 +147,87 @@ export async function checkChunks(
   const result: ChunkCheckResult = { facts: new Map(), statsReadable: true, chunks: 0, bytes: 0 };
   const rejectionsPath = layout.metadata.n_rejections?.path;
   let rejections = 0;
-  for (const spec of layoutArrays(layout)) {
-    const claim = options.claimed.get(spec.path);
-    const digests: Record<string, string> = {};
-    let stored = 0, complete = true;
-    const neededForStats = spec === layout.arrays.theta ||
-      (spec.shape.length === 1 && spec.path.startsWith(`${layout.metadataGroup.path}/`));
-    const n = chunkCount(spec);
-    let next = 0;
-    const run = async (): Promise<void> => {
-      while (next < n) {
-        const ci = next++;
-        const rel = chunkKey(spec, ci);
-        const key = joinKey(spec.path, rel);
-        const want = claim?.chunkSha256[rel];
-        problems.ran("chunk-present");
-        const bytes = options.present.has(key) ? await store.get(key) : undefined;
-        options.onChunk();
-        if (bytes === undefined) {
-          problems.add("chunk-present", key, "Chunk is missing", world);
-          if (want !== undefined) digests[rel] = want;
-          complete = false;
-          if (neededForStats) result.statsReadable = false;
-          continue;
-        }
-        result.chunks++;
-        result.bytes += bytes.length;
-        stored += bytes.length;
-        problems.ran("chunk-digest");
-        const got = await sha256Hex(bytes);
-        if (want !== undefined && want !== got) {
-          problems.add(
-            "chunk-digest",
-            key,
-            `SHA-256 mismatch: stored bytes hash to ${got}, manifest says ${want}`,
-            world,
-          );
-          digests[rel] = want;
-          if (neededForStats) result.statsReadable = false;
-          continue;
-        }
-        digests[rel] = got;
-        let values: NumericArray;
-        try {
-          problems.ran("chunk-decode");
-          values = await decodeChunk(spec, bytes);
-        } catch (e) {
-          problems.add("chunk-decode", key, `Cannot decode chunk: ${(e as Error).message}`, world);
-          if (neededForStats) result.statsReadable = false;
-          continue;
-        }
-        const [start, end] = chunkRange(spec, ci);
-        const at = { spec, key, start, count: end - start };
-        checkFinite(values, at, problems, world);
-        if (spec === layout.arrays.theta) checkThetaBounds(values, at, problems, world);
-        if (spec.path === rejectionsPath) {
-          for (let j = 0; j < at.count; j++) rejections += values[j];
-        }
-        for (const index of differingSamples(spec, values, start, options.resimulated)) {
-          problems.add(
-            "resimulate",
-            spec.path,
-            `Sample ${index} re-simulated with seed ${
-              options.seed + index
-            } differs from the stored bytes`,
-            world,
-          );
-        }
+  // One queue over every chunk of every array, so `concurrency` reads stay in
+  // flight across arrays (a latency-bound store such as S3 never drains
+  // between two arrays, nor waits on the few chunks of a small one).
+  const arrays = layoutArrays(layout).map((spec) => ({
+    spec,
+    claim: options.claimed.get(spec.path),
+    digests: {} as Record<string, string>,
+    stored: 0,
+    complete: true,
+    neededForStats: spec === layout.arrays.theta ||
+      (spec.shape.length === 1 && spec.path.startsWith(`${layout.metadataGroup.path}/`)),
+    n: chunkCount(spec),
+  }));
+  const jobs = arrays.flatMap((array) =>
+    Array.from({ length: array.n }, (_, ci) => ({ array, ci }))
+  );
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const { array, ci } = jobs[next++];
+      const { spec, claim, digests, neededForStats } = array;
+      const rel = chunkKey(spec, ci);
+      const key = joinKey(spec.path, rel);
+      const want = claim?.chunkSha256[rel];
+      problems.ran("chunk-present");
+      const bytes = options.present.has(key) ? await store.get(key) : undefined;
+      options.onChunk();
+      if (bytes === undefined) {
+        problems.add("chunk-present", key, "Chunk is missing", world);
+        if (want !== undefined) digests[rel] = want;
+        array.complete = false;
+        if (neededForStats) result.statsReadable = false;
+        continue;
       }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, run));
+      result.chunks++;
+      result.bytes += bytes.length;
+      array.stored += bytes.length;
+      problems.ran("chunk-digest");
+      const got = await sha256Hex(bytes);
+      if (want !== undefined && want !== got) {
+        problems.add(
+          "chunk-digest",
+          key,
+          `SHA-256 mismatch: stored bytes hash to ${got}, manifest says ${want}`,
+          world,
+        );
+        digests[rel] = want;
+        if (neededForStats) result.statsReadable = false;
+        continue;
+      }
+      digests[rel] = got;
+      let values: NumericArray;
+      try {
+        problems.ran("chunk-decode");
+        values = await decodeChunk(spec, bytes);
+      } catch (e) {
+        problems.add("chunk-decode", key, `Cannot decode chunk: ${(e as Error).message}`, world);
+        if (neededForStats) result.statsReadable = false;
+        continue;
+      }
+      const [start, end] = chunkRange(spec, ci);
+      const at = { spec, key, start, count: end - start };
+      checkFinite(values, at, problems, world);
+      if (spec === layout.arrays.theta) checkThetaBounds(values, at, problems, world);
+      if (spec.path === rejectionsPath) {
+        for (let j = 0; j < at.count; j++) rejections += values[j];
+      }
+      for (const index of differingSamples(spec, values, start, options.resimulated)) {
+        problems.add(
+          "resimulate",
+          spec.path,
+          `Sample ${index} re-simulated with seed ${
+            options.seed + index
+          } differs from the stored bytes`,
+          world,
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, run));
+  for (const { spec, claim, digests, stored, complete, n } of arrays) {
     const sorted: Record<string, string> = {};
     for (let ci = 0; ci < n; ci++) {
       const rel = chunkKey(spec, ci);
