@@ -1,12 +1,13 @@
 /**
  * zarr-python 2.x (Debian's python3-zarr) reads a v2 dataset written by us
- * and compares every value bit for bit (xarray too when it is installed), and
- * our reader reads a v2 dataset written by zarr-python.
- * Skipped when no Python imports zarr ($UME_PYTHON if set, else python3 or /usr/bin/python3),
- * unless UME_REQUIRE_ALL=1, which makes it fail instead.
+ * and compares every value bit for bit (xarray too), and our reader reads a
+ * v2 dataset written by zarr-python. The Python is tests/_python.ts's
+ * bookworm reader: skipped when it is missing, unless UME_REQUIRE_ALL=1,
+ * which makes it fail instead.
  */
 import assert from "node:assert/strict";
 import { skipUnless } from "./_requires.ts";
+import { BOOKWORM } from "./_python.ts";
 import { join } from "node:path";
 import { DatasetWriter } from "../src/dataset/dataset_writer.ts";
 import { loadDataset, openDataset } from "../src/dataset/reader.ts";
@@ -17,28 +18,7 @@ import { resolveConfig } from "../src/pipeline/config.ts";
 import { generateDataset } from "../src/pipeline/generate.ts";
 import { validateDataset } from "../src/pipeline/validate.ts";
 
-function pythonHas(python: string, module: string): boolean {
-  try {
-    return new Deno.Command(python, {
-      args: ["-c", `import ${module}`],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-/** The first Python that imports zarr: $UME_PYTHON if set, else python3 on PATH or /usr/bin/python3. */
-const PYTHON =
-  (Deno.env.get("UME_PYTHON") ? [Deno.env.get("UME_PYTHON")!] : ["python3", "/usr/bin/python3"])
-    .find((p) => pythonHas(p, "zarr"));
-const HAVE_ZARR = PYTHON !== undefined;
-const SKIP = skipUnless({
-  what: "zarr-python 2 and xarray (python3-zarr, python3-xarray)",
-  available: HAVE_ZARR,
-  install: "apt-get install -y --no-install-recommends python3-zarr python3-xarray",
-});
+const SKIP = skipUnless(BOOKWORM);
 
 const CHECK = `
 import json, sys
@@ -70,21 +50,17 @@ for a in spec["arrays"]:
 # the same arrays through the group hierarchy
 assert group["trajectories.zarr"][:].tobytes() == zarr.open_array(root + "/nk/trajectories.zarr", mode="r")[:].tobytes()
 assert "regime_seq" in group["metadata.zarr"]
-xr_checked = False
-try:
-    import xarray as xr
-except ImportError:
-    xr = None
-if xr is not None:
-    ds = xr.open_zarr(root + "/nk", consolidated=False, mask_and_scale=False)
-    for a in spec["arrays"]:
-        name = a["path"].split("/")[-1]
-        if name.endswith(".zarr"):
-            var = ds[name]
-            assert list(var.dims) == a["dims"], (name, var.dims)
-            exp = np.fromfile(expected_dir + "/" + a["file"], dtype=a["dtype"]).reshape(a["shape"])
-            assert var.values.tobytes() == exp.tobytes(), name + ": xarray values differ"
-    xr_checked = True
+import xarray as xr
+ds = xr.open_zarr(root + "/nk", consolidated=False, mask_and_scale=False)
+xr_checked = 0
+for a in spec["arrays"]:
+    name = a["path"].split("/")[-1]
+    if name.endswith(".zarr"):
+        var = ds[name]
+        assert list(var.dims) == a["dims"], (name, var.dims)
+        exp = np.fromfile(expected_dir + "/" + a["file"], dtype=a["dtype"]).reshape(a["shape"])
+        assert var.values.tobytes() == exp.tobytes(), name + ": xarray values differ"
+        xr_checked += 1
 print(json.dumps({"checked": checked, "xarray": xr_checked}))
 `;
 
@@ -98,10 +74,7 @@ Deno.test({
   name: "zarr-python 2 reads a v2 dataset written by us, every value bit-exact",
   ignore: SKIP,
   async fn(): Promise<void> {
-    assert.ok(
-      HAVE_ZARR,
-      "python3 with zarr is required (UME_REQUIRE_ALL=1): apt-get install python3-zarr",
-    );
+    assert.ok(BOOKWORM.available, `${BOOKWORM.what} is required: ${BOOKWORM.install}`);
     const dir = await Deno.makeTempDir({ prefix: "ume-python-interop-" });
     try {
       const root = join(dir, "dataset");
@@ -181,13 +154,12 @@ Deno.test({
         });
       }
       await Deno.writeTextFile(join(dir, "expected.json"), JSON.stringify({ arrays }));
-      const out = await new Deno.Command(PYTHON!, { args: ["-c", CHECK, root, dir] }).output();
-      const stderr = new TextDecoder().decode(out.stderr);
-      assert.ok(out.success, `python check failed:\n${stderr}`);
-      const report = JSON.parse(new TextDecoder().decode(out.stdout));
+      const out = await BOOKWORM.run(["-c", CHECK, root, dir], dir);
+      assert.equal(out.code, 0, `python check failed:\n${out.stderr}`);
+      const report = JSON.parse(out.stdout);
       const total = Object.values(expected).reduce((s, a) => s + a.length, 0);
       assert.equal(report.checked, total);
-      if (pythonHas(PYTHON!, "xarray")) assert.equal(report.xarray, true);
+      assert.equal(report.xarray, 4); // trajectories, irfs, shocks, theta
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -231,14 +203,11 @@ Deno.test({
     "loadDataset() reads a v2 dataset written by zarr-python 2 (incl. float64 shuffled with typesize 8)",
   ignore: SKIP,
   async fn(): Promise<void> {
-    assert.ok(
-      HAVE_ZARR,
-      "python3 with zarr is required (UME_REQUIRE_ALL=1): apt-get install python3-zarr",
-    );
+    assert.ok(BOOKWORM.available, `${BOOKWORM.what} is required: ${BOOKWORM.install}`);
     const dir = await Deno.makeTempDir({ prefix: "ume-python-written-" });
     try {
-      const out = await new Deno.Command(PYTHON!, { args: ["-c", WRITE, dir] }).output();
-      assert.ok(out.success, `python writer failed:\n${new TextDecoder().decode(out.stderr)}`);
+      const out = await BOOKWORM.run(["-c", WRITE, dir], dir);
+      assert.equal(out.code, 0, `python writer failed:\n${out.stderr}`);
       const expected = (size: number, float: boolean): number[] =>
         Array.from({ length: size }, (_, k) => ((k * 37) % 101 - 50) / (float ? 8 : 1));
       const info = await openDataset(dir);
@@ -304,10 +273,7 @@ Deno.test({
     "--dtype float64 round-trips through zarr-python 2: the main arrays are <f8 and equal the reader's float64 values",
   ignore: SKIP,
   async fn(): Promise<void> {
-    assert.ok(
-      HAVE_ZARR,
-      "python3 with zarr is required (UME_REQUIRE_ALL=1): apt-get install python3-zarr",
-    );
+    assert.ok(BOOKWORM.available, `${BOOKWORM.what} is required: ${BOOKWORM.install}`);
     const dir = await Deno.makeTempDir({ prefix: "ume-python-float64-" });
     try {
       const root = join(dir, "dataset");
@@ -343,11 +309,9 @@ Deno.test({
       // float64 values really are float64 (not float32 values widened).
       assert.ok(unrounded > total / 2, `${unrounded} of ${total} values are not float32`);
       await Deno.writeTextFile(join(dir, "expected.json"), JSON.stringify({ arrays }));
-      const out = await new Deno.Command(PYTHON!, { args: ["-c", CHECK_FLOAT64, root, dir] })
-        .output();
-      const stderr = new TextDecoder().decode(out.stderr);
-      assert.ok(out.success, `python check failed:\n${stderr}`);
-      assert.equal(JSON.parse(new TextDecoder().decode(out.stdout)).checked, total);
+      const out = await BOOKWORM.run(["-c", CHECK_FLOAT64, root, dir], dir);
+      assert.equal(out.code, 0, `python check failed:\n${out.stderr}`);
+      assert.equal(JSON.parse(out.stdout).checked, total);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
