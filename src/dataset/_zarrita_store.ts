@@ -14,6 +14,7 @@
 import type { zarr } from "./_deps.ts";
 import type { ByteStore } from "../store/byte_store.ts";
 import { StoreError } from "../store/store_error.ts";
+import { strictMetadataBytes } from "../zarr/metadata_json.ts";
 
 /** Options of {@link ZarritaStore}. */
 export interface ZarritaStoreOptions {
@@ -70,6 +71,6 @@ export class ZarritaStore implements zarr.AsyncReadable {
         `Cannot read chunk "${storeKey}": missing from "${this.#store.url}"`,
       );
     }
-    return bytes;
+    return bytes === undefined ? undefined : strictMetadataBytes(storeKey, bytes);
   }
 }

@@ -22,6 +22,7 @@ import { parseSplitsJson } from "../splits.ts";
 import { COORDINATE_NAMES, decodeCoordinate } from "./coordinates.ts";
 import { readSamples, resolveSelection } from "./read_samples.ts";
 import { MAIN_ARRAYS } from "./world_layout.ts";
+import { parseMetadataJson } from "../zarr/metadata_json.ts";
 
 /** The labels along each dimension of a group, by dimension name. */
 export type Coordinates = Record<string, string[] | number[]>;
@@ -147,7 +148,7 @@ export async function readCoordinates(
       ? [3 as const, v3]
       : [2 as const, await store.get(joinKey(path, ".zarray"))];
     if (metaBytes === undefined) return undefined;
-    const meta = JSON.parse(new TextDecoder().decode(metaBytes));
+    const meta = parseMetadataJson(new TextDecoder().decode(metaBytes)) as Record<string, unknown>;
     const chunk = await store.get(joinKey(path, format === 3 ? "c/0" : "0"));
     return [d, decodeCoordinate(format, meta, chunk)] as const;
   }));

@@ -285,7 +285,7 @@ export type ManifestSplits = Record<string, ManifestSplitDefinition | ManifestWo
 
 /**
  * Worlds of at most this many samples have their split indices in
- * `manifest.json` (about 7 MB of JSON at the limit): enough for the typical
+ * `manifest.json` (about 16 MB of indented JSON at the limit): enough for the typical
  * datasets the original project's `load_dataset_split` reads; larger
  * worlds keep them in `<world>/splits.json` only, so the manifest stays
  * small enough to parse.

@@ -17,6 +17,7 @@
 
 import type { GroupSpec } from "./array_spec.ts";
 import { groupMetadataDocuments, joinKey } from "./metadata.ts";
+import { parseMetadataJson } from "./metadata_json.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -34,7 +35,7 @@ function jsonBytes(doc: unknown): Uint8Array {
 }
 
 function parse(bytes: Uint8Array): Record<string, unknown> {
-  return JSON.parse(decoder.decode(bytes));
+  return parseMetadataJson(decoder.decode(bytes)) as Record<string, unknown>;
 }
 
 /** `rest` of `key` below `group/` (every key is below the root `""`), else undefined. */
@@ -156,15 +157,33 @@ function equalJson(a: unknown, b: unknown): boolean {
   );
 }
 
+/** v3 data types of one byte, whose `bytes` codec needs no `endian`. */
+const ONE_BYTE_TYPES = new Set(["bool", "int8", "uint8"]);
+
 /**
  * A v3 document without the fields that hold their spec default: an empty
  * `storage_transformers` is the same as none (zarr-python 3.4 writes it in
- * every consolidated array entry; our `zarr.json` documents leave it out).
+ * every consolidated array entry; our `zarr.json` documents leave it out),
+ * and the `bytes` codec's `endian` means nothing for a one-byte data type
+ * (zarr-python 3.0 writes `"little"`; the specification lets it be left out).
  */
 function withoutDefaultsV3(doc: unknown): unknown {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return doc;
   const { storage_transformers: transformers, ...rest } = doc as Record<string, unknown>;
-  return Array.isArray(transformers) && transformers.length === 0 ? rest : doc;
+  const out: Record<string, unknown> = Array.isArray(transformers) && transformers.length === 0
+    ? rest
+    : { ...doc };
+  if (ONE_BYTE_TYPES.has(out.data_type as string) && Array.isArray(out.codecs)) {
+    out.codecs = out.codecs.map((c) => {
+      const codec = c as { name?: unknown; configuration?: Record<string, unknown> };
+      if (codec?.name !== "bytes" || codec.configuration === undefined) return c;
+      const { endian: _, ...configuration } = codec.configuration;
+      return Object.keys(configuration).length === 0
+        ? { name: "bytes" }
+        : { name: "bytes", configuration };
+    });
+  }
+  return out;
 }
 
 /**
@@ -173,7 +192,8 @@ function withoutDefaultsV3(doc: unknown): unknown {
  * below the group must have an entry (a stale or edited copy would give a
  * reader other metadata than the arrays'). Accepts any consolidated
  * document a reader would accept, ours or one zarr-python wrote (v3: an
- * entry's empty `storage_transformers` equals none).
+ * entry's empty `storage_transformers` equals none, and so does a one-byte
+ * type's `bytes` codec with or without `endian`).
  *
  * @param group The group path.
  * @param zarrFormat Its format.

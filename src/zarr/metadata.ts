@@ -12,6 +12,7 @@ import { StoreError } from "../store/store_error.ts";
 import { type ArraySpec, checkNodePath, type GroupSpec } from "./array_spec.ts";
 import { type BloscConfig, type BloscShuffle, NUMCODECS_TYPESIZE } from "./blosc.ts";
 import { type DataType, dataTypeFromV2, dataTypeInfo, isDataType } from "./data_type.ts";
+import { parseMetadataJson } from "./metadata_json.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -293,7 +294,7 @@ function asIntArray(value: unknown, where: string, field: string): number[] {
 function parseJson(bytes: Uint8Array, where: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(bytes));
+    value = parseMetadataJson(decoder.decode(bytes));
   } catch (error) {
     throw new SyntaxError(
       `Invalid JSON in ${where}: ${error instanceof Error ? error.message : error}`,

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { parseMetadataJson } from "../../zarr/metadata_json.ts";
 import type { ByteStore } from "../../store/byte_store.ts";
 import { consolidatedProblems, ZMETADATA } from "../../zarr/consolidated.ts";
 import { describeDifference, jsonDifferences } from "./json_diff.ts";
@@ -51,7 +52,7 @@ export async function readDocuments(
     const bytes = await store.get(key);
     if (bytes === undefined) return out.set(key, undefined);
     try {
-      out.set(key, { json: JSON.parse(decoder.decode(bytes)) });
+      out.set(key, { json: parseMetadataJson(decoder.decode(bytes)) });
     } catch (e) {
       out.set(key, { error: (e as Error).message });
     }
