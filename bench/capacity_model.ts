@@ -292,7 +292,7 @@ export interface RequestPlan {
   finalizeLists: number;
   /** GETs by finalize: run record, ledger records, theta and scalar metadata chunks. */
   finalizeGets: number;
-  /** PUTs by finalize: splits.json per world, params.parquet, manifest.json. */
+  /** PUTs by finalize: splits.json per world, params.parquet, manifest.json, the root group's document (Zarr 3). */
   finalizePuts: number;
   /** DELETEs by finalize: the ledger records and the run record. */
   finalizeDeletes: number;
@@ -336,7 +336,7 @@ export function planRequests(
     shardPuts: o.chunks + o.ledger + shards * (o.documents + o.coordinates + 1),
     finalizeLists: Math.ceil(written / LIST_PAGE_KEYS),
     finalizeGets: 1 + o.ledger + plan.finalizeReadChunks,
-    finalizePuts: o.splitsJson + o.paramsParquet + o.manifest,
+    finalizePuts: o.splitsJson + o.paramsParquet + o.manifest + 1,
     finalizeDeletes: o.ledger + 1,
     validateGets: o.dataset,
     validateLists: Math.ceil(o.dataset / LIST_PAGE_KEYS),

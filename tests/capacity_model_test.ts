@@ -130,7 +130,7 @@ Deno.test("planRequests: PUTs by the shards, LISTs and GETs by finalize and vali
     shardPuts: 9 + 5 + 3 * (20 + 8 + 1), // chunks, ledger; each shard its documents, coordinates, run record
     finalizeLists: 1, // 9 + 8 + 20 + 5 + 1 = 43 keys: one page
     finalizeGets: 1 + 5 + 4,
-    finalizePuts: 2 + 1 + 1,
+    finalizePuts: 2 + 1 + 1 + 1, // splits.json per world, params.parquet, manifest, root zarr.json
     finalizeDeletes: 5 + 1,
     validateGets: 41,
     validateLists: 1,
