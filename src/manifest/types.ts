@@ -308,7 +308,8 @@ export const MANIFEST_SPLIT_INDEX_LIMIT = 1_000_000;
 export function isSplitDefinition(
   entry: ManifestSplitDefinition | ManifestWorldSplitIndices | undefined,
 ): entry is ManifestSplitDefinition {
-  return entry !== undefined && typeof (entry as { fraction?: unknown }).fraction === "number";
+  // A world's entry holds index lists; a definition holds none (and is read even when invalid).
+  return typeof entry === "object" && entry !== null && !Object.values(entry).some(Array.isArray);
 }
 
 /**
