@@ -53,7 +53,7 @@ export function formatSummary(s: GenerateSummary): string {
   const st = s.stageSeconds;
   lines.push("");
   lines.push(
-    `worker time by stage: simulate ${st.simulate.toFixed(1)} s, pack ${
+    `stage time, summed over overlapping tasks: simulate ${st.simulate.toFixed(1)} s, pack ${
       st.pack.toFixed(1)
     } s, encode ${st.encode.toFixed(1)} s, hash ${st.hash.toFixed(1)} s, write ${
       st.write.toFixed(1)
