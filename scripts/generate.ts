@@ -16,6 +16,13 @@ import {
   UsageError,
 } from "../src/pipeline/config.ts";
 import { generateDataset } from "../src/pipeline/generate.ts";
+import { openLocation } from "../src/pipeline/_open.ts";
+import {
+  readRunRecord,
+  recordedOptions,
+  runConfigFromManifest,
+} from "../src/pipeline/run_config.ts";
+import { MANIFEST_KEY } from "../src/dataset/keys.ts";
 import { createProgressReporter } from "./_progress.ts";
 import { formatSummary } from "./_summary.ts";
 import { parseFlags, printJson, runMain } from "./_cli.ts";
@@ -43,7 +50,8 @@ Options:
   --chunk-samples N     samples per chunk (default: about 1 MiB chunks)
   --split-seed N        seed of the random train/val/test split (default: --seed)
   --config FILE         JSON config file (schemas/generate_config.json); flags override it
-  --resume              finish an interrupted run (skips verified chunks)
+  --resume              finish an interrupted run (skips verified chunks); options not
+                        given are the interrupted run's (recorded in <output>/.ume/run.json)
   --overwrite           delete an existing dataset at --output first
   --shard i/N | auto/N  write only shard i of N (no splits, no manifest; then run
                         deno task finalize); auto takes i from JOB_COMPLETION_INDEX,
@@ -54,6 +62,28 @@ Options:
 
 Exit codes: 0 success; 1 runtime failure (rerun with --resume); 2 bad input, nothing
 computed or written.`;
+
+/**
+ * The options of the run recorded at `output` (`.ume/run.json`, or the
+ * manifest of a finished dataset), if they can be read there; a missing or
+ * damaged record is left to the run to explain.
+ */
+async function recordedRunOptions(output: string): Promise<ConfigInput | undefined> {
+  const store = await openLocation(output);
+  try {
+    const c = (await readRunRecord(store))?.config;
+    if (c) return recordedOptions(c);
+  } catch {
+    return undefined;
+  }
+  try {
+    const bytes = await store.get(MANIFEST_KEY);
+    if (bytes === undefined) return undefined;
+    return recordedOptions(runConfigFromManifest(JSON.parse(new TextDecoder().decode(bytes))));
+  } catch {
+    return undefined;
+  }
+}
 
 /** How to continue after a runtime failure; set once the run is about to start. */
 let recovery: string | undefined;
@@ -110,8 +140,14 @@ async function main(): Promise<number> {
     overwrite: v.overwrite,
     shard: v.shard,
   });
-  const config = resolveConfig(inputs, navigator.hardwareConcurrency || 1);
+  const cores = navigator.hardwareConcurrency || 1;
+  let config = resolveConfig(inputs, cores);
   refuseMemoryLocation("--output", config.output);
+  if (config.resume) {
+    // Every option not given (by a flag or the config file) is the interrupted run's.
+    const recorded = await recordedRunOptions(config.output);
+    if (recorded !== undefined) config = resolveConfig([recorded, ...inputs], cores);
+  }
   const progress = createProgressReporter({ quiet: v.quiet ?? false });
   const repo = await gitHash(new URL("..", import.meta.url).pathname);
   const options = {

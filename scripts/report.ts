@@ -9,7 +9,8 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseIntegerOption } from "../src/pipeline/config.ts";
 import { UsageError } from "../src/usage_error.ts";
 import { describeFsError } from "../src/store/fs_error.ts";
@@ -23,6 +24,7 @@ import {
   refuseMemoryLocation,
   REPORT_FLAGS,
   reportPartialPath,
+  URL_SCHEME,
 } from "./_flags.ts";
 
 const HELP = `Usage: deno task report [--path DATASET] [--out FILE] [options]
@@ -36,8 +38,9 @@ summary. Reads only a chunk-aligned subsample of each world.
 Options:
   --path PATH|URL       the dataset: a folder or s3://bucket/prefix
                         (default ${REPORT_FLAGS.path.default})
-  --out FILE            where to write the report (default: beside a local dataset,
-                        <dataset>.report.html; for s3:// datasets, ./<name>.report.html)
+  --out FILE            where to write the report, outside the dataset (default: beside
+                        a local dataset, <dataset>.report.html; for s3:// datasets,
+                        ./<name>.report.html)
   --max-samples N       samples read per world (default ${DEFAULT_MAX_SAMPLES})
   --sample-paths N      sample trajectories shown per world (default ${DEFAULT_SAMPLE_PATHS})
   --world LIST          comma-separated world ids (default: every world of the dataset)
@@ -74,6 +77,34 @@ async function checkOut(out: string): Promise<void> {
   await Deno.remove(temp);
 }
 
+/**
+ * Refuse an `out` inside a local dataset: the report would be a stray key
+ * there, and `validate` would then fail. Both paths are compared as given
+ * (resolved) and with links resolved, as far as they exist.
+ */
+async function refuseOutInside(path: string, out: string): Promise<void> {
+  if (URL_SCHEME.test(path) && !path.startsWith("file://")) return; // a remote dataset
+  const dataset = path.startsWith("file://") ? fileURLToPath(path) : path;
+  const real = async (p: string): Promise<string> => {
+    try {
+      return await Deno.realPath(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const pairs = [
+    [resolve(dataset), resolve(out)],
+    [await real(dataset), join(await real(dirname(resolve(out))), basename(out))],
+  ];
+  if (pairs.some(([d, o]) => o === d || o.startsWith(`${d.replace(/\/+$/, "")}/`))) {
+    throw new UsageError(
+      `Invalid --out ${out}: it is inside the dataset ${path}, where it would be a stray file that validate reports; write it outside, e.g. --out ${
+        defaultReportOut(path)
+      } (the default)`,
+    );
+  }
+}
+
 /** Write the report atomically: a temporary file beside it, then a rename. */
 async function writeReport(out: string, html: string): Promise<void> {
   const temp = reportPartialPath(out);
@@ -104,6 +135,7 @@ async function main(): Promise<number> {
     : parseIntegerOption("sample-paths", v["sample-paths"], 0, 100);
   const worlds = v.world?.split(",").map((w) => w.trim()).filter((w) => w !== "");
   const started = performance.now();
+  await refuseOutInside(path, out);
   const store = await openLocation(path);
   await requireManifestBytes(store, "report on"); // the dataset first, then where the report goes
   await checkOut(out);

@@ -228,6 +228,143 @@ Deno.test("an output path too long for the file system is refused up front, noth
   }
 });
 
+Deno.test("a path that is a file (or under one) is bad input (2) for every task, named as such", async () => {
+  const root = await Deno.makeTempDir({ prefix: "ume_cli_file_" });
+  try {
+    const file = join(root, "afile");
+    await Deno.writeTextFile(file, "not a dataset");
+    const runs: [TaskName, string[]][] = [
+      ["validate", ["--path", file]],
+      ["validate", ["--path", join(file, "x")]],
+      ["report", ["--path", file, "--out", join(root, "r.html")]],
+      ["report", ["--path", join(file, "x"), "--out", join(root, "r.html")]],
+      ["finalize", ["--output", file]],
+      ["finalize", ["--output", join(file, "x")]],
+      ["generate", [...TINY, "--output", file]],
+      ["generate", [...TINY, "--output", join(file, "x")]],
+    ];
+    for (const [task, args] of runs) {
+      const r = await runTask(task, args);
+      const what = `${task} ${args.join(" ")}`;
+      assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /it is a file, not a dataset folder|a part of the path is a file, not a folder, so it cannot be a dataset folder/,
+        what,
+      );
+      assert.doesNotMatch(r.stderr, /hint:|Cannot read "manifest\.json"/, what);
+    }
+    assert.equal(await Deno.readTextFile(file), "not a dataset");
+    assert.deepEqual([...Deno.readDirSync(root)].map((e) => e.name), ["afile"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("report refuses an --out inside the dataset (2) and names the place to use", async () => {
+  const path = await tinyDataset();
+  for (const out of [join(path, "inside.html"), join(path, "nk", "inside.html")]) {
+    const r = await runTask("report", ["--path", `${path}/`, "--out", out]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /it is inside the dataset .*--out .*v1\.report\.html \(the default\)/);
+    assert.ok(!(await exists(out)), "nothing written inside the dataset");
+  }
+  const v = await runTask("validate", ["--path", path, "--quiet"]);
+  assert.equal(v.code, 0, v.stdout);
+});
+
+const SHARDED = [
+  "--world",
+  "nk,rbc",
+  "--n-samples",
+  "30",
+  "--T",
+  "6",
+  "--H",
+  "2",
+  "--chunk-samples",
+  "10",
+  "--seed",
+  "3",
+  "--quiet",
+];
+
+Deno.test("--resume takes the interrupted run's options: the command validate suggests works as written", async () => {
+  const root = await Deno.makeTempDir({ prefix: "ume_cli_resume_" });
+  try {
+    const dir = join(root, "ds");
+    const shard = await runTask("generate", [...SHARDED, "--shard", "0/2", "--output", dir]);
+    assert.equal(shard.code, 0, shard.stderr);
+    const v = await runTask("validate", ["--path", dir]);
+    assert.equal(v.code, 2, v.stderr);
+    const suggested = /finish it with "deno task (generate [^"]+)"/.exec(v.stderr)?.[1];
+    assert.equal(suggested, `generate --resume --output ${dir}`);
+    // An option given explicitly that differs is still refused, naming only it.
+    const other = await runTask("generate", ["--resume", "--output", dir, "--n-samples", "40"]);
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(other.stderr, /differs from the interrupted run \(n_samples: 30 before, 40 now\)/);
+    assert.doesNotMatch(other.stderr, /chunk_samples|world_version/);
+    // Exactly the suggested command (--json only changes how the summary is printed).
+    const resumed = await runTask("generate", [...suggested!.split(" ").slice(1), "--json"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const summary = JSON.parse(resumed.stdout);
+    assert.deepEqual(summary.worlds.map((w: { world: string }) => w.world), ["nk", "rbc"]);
+    const skipped = summary.worlds.reduce(
+      (a: number, w: { chunks_resumed: number }) => a + w.chunks_resumed,
+      0,
+    );
+    assert.equal(skipped, 3, "the three chunks shard 0/2 wrote are kept");
+    const ok = await runTask("validate", ["--path", dir, "--quiet", "--json"]);
+    assert.equal(ok.code, 0, ok.stdout);
+    const report = JSON.parse(ok.stdout);
+    assert.deepEqual(report.worlds, ["nk", "rbc"]);
+    // A finished dataset: --resume alone, with its recorded options, is a no-op.
+    const again = await runTask("generate", ["--resume", "--output", dir]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /complete already: nothing to do/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a failed finalize names the plan tasks of the missing chunks and the shard rule; the shard it implies finishes the run", async () => {
+  const root = await Deno.makeTempDir({ prefix: "ume_cli_final_" });
+  try {
+    const dir = join(root, "ds");
+    const shard = await runTask("generate", [...SHARDED, "--shard", "0/2", "--output", dir]);
+    assert.equal(shard.code, 0, shard.stderr);
+    const f = await runTask("finalize", ["--output", dir, "--quiet"]);
+    assert.equal(f.code, 1, f.stderr);
+    // Plan: nk chunks 0-2 are tasks 0-2, rbc chunks 0-2 tasks 3-5; shard 0/2 wrote tasks 0, 2, 4.
+    assert.match(
+      f.stderr,
+      /nk is missing 1 of 3 chunks \(1\); rbc is missing 2 of 3 chunks \(0, 2\)/,
+    );
+    assert.match(
+      f.stderr,
+      /These chunks are plan tasks 1, 3, 5, and plan task k is written by shard k mod N/,
+    );
+    assert.match(f.stderr, /e\.g\. with 2 shards: --shard 1\/2\)/);
+    // An explicit option equal to the recorded one is accepted.
+    const rerun = await runTask("generate", [
+      "--resume",
+      "--output",
+      dir,
+      "--shard",
+      "1/2",
+      "--T",
+      "6",
+    ]);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    const done = await runTask("finalize", ["--output", dir, "--quiet"]);
+    assert.equal(done.code, 0, done.stderr);
+    const v = await runTask("validate", ["--path", dir, "--quiet"]);
+    assert.equal(v.code, 0, v.stdout);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("cli tests clean up", async () => {
   if (dataset) await Deno.remove(join(await dataset, ".."), { recursive: true });
 });

@@ -203,7 +203,8 @@ Deno.test("finalize finds a missing chunk, a chunk of the wrong size and a same-
       e.message,
       new RegExp(`lss chunk ${chunkOf(irf[2])} is damaged \\(a chunk's ETag and SHA-256`),
     );
-    assert.match(e.message, /Rerun the shards/);
+    assert.match(e.message, /plan tasks? [\d, -]+, and plan task k is written by shard k mod N/);
+    assert.match(e.message, /deno task generate --resume --output mem --shard i\/N/);
     return true;
   });
   assert.equal(await inner.get("manifest.json"), undefined);
@@ -288,7 +289,7 @@ Deno.test("validate names a leftover ledger entry and finalize removes it", asyn
   assert.deepEqual(report.problems.map((p) => p.location), [".ume/"]);
   assert.match(report.problems[0].message, /deno task finalize --output memory:\/\/anonymous/);
   const again = await finalizeDataset("mem", { store: inner });
-  assert.match(again.note ?? "", /removed 1 files of the run ledger/);
+  assert.match(again.note ?? "", /removed 1 file of the run ledger/);
   assert.equal((await validateDataset(inner, { resimulate: 0 })).ok, true);
 });
 

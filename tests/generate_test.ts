@@ -339,7 +339,7 @@ Deno.test("a run interrupted after manifest.json was written is completed by --r
     await Deno.mkdir(`${dir}/.ume/done/nk`, { recursive: true });
     await Deno.writeFile(`${dir}/.ume/run.json`, run);
     const f = await finalizeDataset(dir);
-    assert.match(f.note ?? "", /removed 1 files of the run ledger/);
+    assert.match(f.note ?? "", /removed 1 file of the run ledger/);
     assert.deepEqual(await readTree(dir), before);
   } finally {
     await Deno.remove(dir, { recursive: true });

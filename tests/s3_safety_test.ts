@@ -39,7 +39,7 @@ Deno.test({
     const before = await snapshot(() => bucket.list("mixed/"), (k) => bucket.get(k));
     const r = await runTask("generate", [...TINY, "--output", url, "--overwrite"], ceph.env());
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /holds 1 files that ume-data did not write \(their-notes\.txt\)/);
+    assert.match(r.stderr, /holds 1 file that ume-data did not write \(their-notes\.txt\)/);
     assert.deepEqual(await snapshot(() => bucket.list("mixed/"), (k) => bucket.get(k)), before);
   },
 });

@@ -54,6 +54,19 @@ Deno.test("--overwrite refuses a folder that is not a ume-data dataset (a checko
   }
 });
 
+Deno.test("--overwrite counts one file in the singular", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "notes.txt"), "mine");
+    const r = await runTask("generate", [...TINY, "--output", dir, "--overwrite"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /but 1 other file \(notes\.txt\);/);
+    assert.equal(await Deno.readTextFile(join(dir, "notes.txt")), "mine");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("--overwrite refuses a dataset with someone else's files in it, and deletes nothing", async () => {
   const dir = join(await tempDir(), "ds");
   try {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { countOf } from "../plural.ts";
 import type { ByteStore } from "../store/byte_store.ts";
 import { deleteKeys } from "../store/byte_store.ts";
 import { isWorldKey } from "./keys.ts";
@@ -237,7 +238,9 @@ export class DatasetWriter {
       if (!options.overwrite) {
         throw new StoreError(
           "EXISTS",
-          `Cannot create world "${layout.worldId}" in "${store.url}": it already holds ${existing.length} keys (pass overwrite: true to replace them)`,
+          `Cannot create world "${layout.worldId}" in "${store.url}": it already holds ${
+            countOf(existing.length, "key")
+          } (pass overwrite: true to replace them)`,
         );
       }
       // Delete only what a writer of this world writes: anything else there is someone else's.
@@ -246,9 +249,11 @@ export class DatasetWriter {
       if (foreign.length > 0) {
         throw new StoreError(
           "EXISTS",
-          `Cannot overwrite world "${layout.worldId}" in "${store.url}": it holds ${foreign.length} keys that are not part of this world's arrays (${
-            foreign.slice(0, 3).join(", ")
-          }${foreign.length > 3 ? ", ..." : ""}); move them away first`,
+          `Cannot overwrite world "${layout.worldId}" in "${store.url}": it holds ${
+            countOf(foreign.length, "key")
+          } that are not part of this world's arrays (${foreign.slice(0, 3).join(", ")}${
+            foreign.length > 3 ? ", ..." : ""
+          }); move them away first`,
         );
       }
       await deleteKeys(store, existing);

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { countOf } from "../plural.ts";
 import type { ByteStore } from "../store/byte_store.ts";
 import type { WorldId } from "../simulators/types.ts";
 import { isOurKey, MANIFEST_KEY, splitsKey } from "../dataset/keys.ts";
@@ -61,7 +62,9 @@ export async function finalizeDataset(
       output,
       started,
       n > 0
-        ? `finalized already: removed ${n} files of the run ledger a previous finalize left`
+        ? `finalized already: removed ${
+          countOf(n, "file")
+        } of the run ledger a previous finalize left`
         : "finalized already: nothing to do",
     );
   }
@@ -88,7 +91,12 @@ export async function finalizeDataset(
   const tVerify = performance.now();
   const total = settings.reduce((a, s) => a + sampleChunkCount(s.nSamples, s.chunkSamples), 0);
   let done = 0;
+  // Task k of the plan (worlds in order, chunks in order) runs on shard k mod N.
+  let firstTask = 0;
+  const tasks: number[] = [];
   for (const s of settings) {
+    const offset = firstTask;
+    firstTask += sampleChunkCount(s.nSamples, s.chunkSamples);
     const layout = layoutForWorld(s);
     layouts.set(s.world, layout);
     const ledger = await readLedger(store, s.world);
@@ -114,19 +122,27 @@ export async function finalizeDataset(
     });
     for (const d of checked.damaged) {
       problems.push(`${s.world} chunk ${d.chunk} is damaged (${d.reason})`);
+      tasks.push(offset + d.chunk);
     }
     if (missing.length > 0) {
       problems.push(
-        `${s.world} is missing ${missing.length} of ${n} chunks (${compactRanges(missing)})`,
+        `${s.world} is missing ${missing.length} of ${countOf(n, "chunk")} (${
+          compactRanges(missing)
+        })`,
       );
+      tasks.push(...missing.map((c) => offset + c));
     }
   }
   times.verify = (performance.now() - tVerify) / 1000;
   if (problems.length > 0) {
     throw new Error(
-      `Cannot finalize ${output}: ${
-        problems.join("; ")
-      }. Rerun the shards that wrote them (generate with the same options and --shard i/N), then finalize again`,
+      `Cannot finalize ${output}: ${problems.join("; ")}. These chunks are plan ${
+        tasks.length === 1 ? "task" : "tasks"
+      } ${
+        compactRanges([...new Set(tasks)].sort((a, b) => a - b))
+      }, and plan task k is written by shard k mod N (N: the number of shards the run used, which the run does not record): rerun shard i/N for each i = k mod N ("deno task generate --resume --output ${output} --shard i/N"; ${
+        shardExample(tasks)
+      }), or write every missing chunk at once with "deno task generate --resume --output ${output}"; then finalize again`,
     );
   }
   const t = performance.now();
@@ -144,6 +160,12 @@ export async function finalizeDataset(
       worldSummary(s, ledgers.get(s.world)!, undefined, 0, splitSizes.get(s.world))
     ),
   };
+}
+
+/** For N = 2: which shards hold the tasks, as a worked example of the rule. */
+function shardExample(tasks: readonly number[]): string {
+  const shards = [...new Set(tasks.map((k) => k % 2))].sort();
+  return `e.g. with 2 shards: ${shards.map((i) => `--shard ${i}/2`).join(" and ")}`;
 }
 
 function compactRanges(values: number[]): string {

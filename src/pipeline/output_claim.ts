@@ -13,6 +13,7 @@
  * @module
  */
 
+import { countOf } from "../plural.ts";
 import { type ByteStore, deleteKeys } from "../store/byte_store.ts";
 import { isOurKey, MANIFEST_KEY, RUN_KEY } from "../dataset/keys.ts";
 import type { Manifest } from "../manifest/types.ts";
@@ -20,7 +21,7 @@ import { UsageError } from "../usage_error.ts";
 import type { GenerateConfig } from "./config.ts";
 import { deleteLedger } from "./ledger.ts";
 import { claimRun, readRunRecord, type RunRecord, writeRunRecord } from "./run_config.ts";
-import { diffConfig, runConfigFromManifest, runConfigHash } from "./run_config.ts";
+import { diffConfig, diffRunConfig, runConfigFromManifest, runConfigHash } from "./run_config.ts";
 
 /** What the output holds for this run. */
 export interface ClaimedRun {
@@ -87,7 +88,9 @@ async function overwrite(
   const hasRun = existing.includes(RUN_KEY);
   if (!hasManifest && !hasRun) {
     throw new UsageError(
-      `Cannot overwrite ${output}: it holds no ume-data dataset or run (no ${MANIFEST_KEY}, no ${RUN_KEY}) but ${existing.length} other files (${
+      `Cannot overwrite ${output}: it holds no ume-data dataset or run (no ${MANIFEST_KEY}, no ${RUN_KEY}) but ${
+        countOf(existing.length, "other file")
+      } (${
         examples(existing)
       }); --overwrite only replaces what ume-data wrote: choose an empty or new --output`,
     );
@@ -95,9 +98,9 @@ async function overwrite(
   const foreign = existing.filter((k) => !isOurKey(k));
   if (foreign.length > 0) {
     throw new UsageError(
-      `Cannot overwrite ${output}: besides a ume-data ${
-        hasManifest ? "dataset" : "run"
-      } it holds ${foreign.length} files that ume-data did not write (${
+      `Cannot overwrite ${output}: besides a ume-data ${hasManifest ? "dataset" : "run"} it holds ${
+        countOf(foreign.length, "file")
+      } that ume-data did not write (${
         examples(foreign)
       }); --overwrite deletes only what ume-data wrote: move them away, or choose another --output`,
     );
@@ -107,7 +110,7 @@ async function overwrite(
   notice(
     `Overwriting ${output}: it holds a ume-data ${
       hasManifest ? `dataset${worlds ? ` (${worlds})` : ""}` : "run that did not finish"
-    }; deleting its ${existing.length} files, nothing else`,
+    }; deleting its ${countOf(existing.length, "file")}, nothing else`,
   );
   if (!hasRun) {
     let config: ReturnType<typeof runConfigFromManifest> | undefined;
@@ -195,8 +198,10 @@ export async function claimOutput(
   if (previous.config_hash !== record.config_hash) {
     throw new UsageError(
       `Cannot resume ${output}: the configuration differs from the interrupted run (${
-        diffConfig(previous.config ?? {}, record.config ?? {})
-      }); rerun with the original options, or pass --overwrite`,
+        previous.config && record.config
+          ? diffRunConfig(previous.config, record.config)
+          : diffConfig(previous.config ?? {}, record.config ?? {})
+      }); leave out the options that differ (--resume takes the rest from the interrupted run), or pass --overwrite to start again`,
     );
   }
   // Writes cut off by a crash leave temporary files behind (never visible as keys).
@@ -265,7 +270,7 @@ async function finishedDataset(
   if (config.resume && recorded !== undefined) {
     throw new UsageError(
       `Cannot resume ${output}: it holds a complete dataset of another configuration (${
-        diffConfig(recorded, record.config ?? {})
+        record.config ? diffRunConfig(recorded, record.config) : diffConfig(recorded, {})
       }): pass --overwrite to replace it, or choose another --output`,
     );
   }

@@ -12,7 +12,7 @@ import type { WorldId } from "../simulators/types.ts";
 import { DEFAULT_STORED_DTYPE, type StoredDtype } from "../numeric/quantize.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { configHash } from "../manifest/hashing.ts";
-import type { GenerateConfig } from "./config.ts";
+import type { ConfigInput, GenerateConfig } from "./config.ts";
 import { UsageError } from "../usage_error.ts";
 import type { ByteStore } from "../store/byte_store.ts";
 import { RUN_KEY } from "../dataset/keys.ts";
@@ -129,6 +129,44 @@ export function runConfigFromManifest(m: Manifest): RunConfig {
 }
 
 /**
+ * The options a recorded configuration was run with, as a config input:
+ * what `generate --resume` assumes for every option the user does not give
+ * (flags and a config file override it). A chunk size is included when all
+ * worlds share it; per-world chunk sizes were derived, and are derived again.
+ *
+ * @param c The recorded configuration.
+ * @returns The options.
+ *
+ * @example
+ * ```ts
+ * import { recordedOptions } from "./run_config.ts";
+ * import assert from "node:assert/strict";
+ * const input = recordedOptions({
+ *   version: "1.0.0", seed: 1, split_seed: 1, n_samples: 300, T: 20, H: 4, zarr_format: 3,
+ *   worlds: [{ world: "nk", world_version: "nk_v1", chunk_samples: 50 }],
+ * });
+ * assert.equal(input.n_samples, 300);
+ * assert.deepEqual(input.worlds, ["nk"]);
+ * assert.equal(input.chunk_samples, 50);
+ * ```
+ */
+export function recordedOptions(c: RunConfig): ConfigInput {
+  const chunks = new Set(c.worlds.map((w) => w.chunk_samples));
+  return {
+    worlds: c.worlds.map((w) => w.world),
+    n_samples: c.n_samples,
+    seed: c.seed,
+    T: c.T,
+    H: c.H,
+    version: c.version,
+    zarr_format: c.zarr_format,
+    dtype: c.dtype ?? DEFAULT_STORED_DTYPE,
+    split_seed: c.split_seed,
+    chunk_samples: chunks.size === 1 ? [...chunks][0] : undefined,
+  };
+}
+
+/**
  * What differs between two configurations, for messages.
  *
  * @param before The recorded one.
@@ -151,6 +189,48 @@ export function diffConfig(before: object, now: object): string {
     if (x !== y) diffs.push(`${k}: ${x ?? "(none)"} before, ${y ?? "(none)"} now`);
   }
   return diffs.join("; ");
+}
+
+/**
+ * What differs between two run configurations, in the options' terms: the
+ * worlds by id, and the chunk sizes (which are derived unless
+ * `--chunk-samples` is given) only when nothing else differs, so a message
+ * never blames a derived value the user did not set.
+ *
+ * @param before The recorded configuration.
+ * @param now The requested one.
+ * @returns `"n_samples: 3000 before, 10000 now"`, or `""` if equal.
+ *
+ * @example
+ * ```ts
+ * import { diffRunConfig, type RunConfig } from "./run_config.ts";
+ * import assert from "node:assert/strict";
+ * const a: RunConfig = { version: "1.0.0", seed: 1, split_seed: 1, n_samples: 300, T: 20, H: 4,
+ *   zarr_format: 3, worlds: [{ world: "nk", world_version: "nk_v1", chunk_samples: 50 }] };
+ * const b = { ...a, n_samples: 900, worlds: [{ ...a.worlds[0], chunk_samples: 60 }] };
+ * assert.equal(diffRunConfig(a, b), "n_samples: 300 before, 900 now");
+ * assert.equal(diffRunConfig(a, { ...a, worlds: b.worlds }), "chunk_samples: nk=50 before, nk=60 now");
+ * ```
+ */
+export function diffRunConfig(before: RunConfig, now: RunConfig): string {
+  const options = (c: RunConfig): Record<string, unknown> => ({
+    worlds: c.worlds.map((w) => w.world).join(","),
+    n_samples: c.n_samples,
+    seed: c.seed,
+    split_seed: c.split_seed,
+    T: c.T,
+    H: c.H,
+    version: c.version,
+    zarr_format: c.zarr_format,
+    dtype: c.dtype ?? DEFAULT_STORED_DTYPE,
+    world_versions: c.worlds.map((w) => w.world_version).join(","),
+  });
+  const main = diffConfig(options(before), options(now));
+  if (main !== "") return main;
+  const chunks = (c: RunConfig): string =>
+    c.worlds.map((w) => `${w.world}=${w.chunk_samples}`).join(",");
+  return diffConfig({ chunk_samples: chunks(before) }, { chunk_samples: chunks(now) })
+    .replaceAll('"', "");
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { countOf } from "../../plural.ts";
 import { LEDGER_PREFIX } from "../ledger.ts";
 import type { DocumentProblem } from "./zarr_documents.ts";
 
@@ -50,7 +51,10 @@ export function strayKeyProblems(
   if (ledger.length > 0) {
     out.push({
       location: LEDGER_PREFIX,
-      message: `A run ledger is still present (${ledger.length} keys): the run's clean-up did ` +
+      message:
+        `A run ledger is still present (${
+          countOf(ledger.length, "key")
+        }): the run's clean-up did ` +
         `not finish; finish it with "deno task finalize --output ${options.url}" (or generate ` +
         `--resume with the run's options)`,
     });
@@ -78,7 +82,7 @@ export function strayKeyProblems(
     }
   }
   for (const { problem, keys } of folders.values()) {
-    problem.message = `Unknown folder: not a world of this dataset (${keys} keys)`;
+    problem.message = `Unknown folder: not a world of this dataset (${countOf(keys, "key")})`;
   }
   return out;
 }
