@@ -376,7 +376,7 @@ Deno.test("deno task validate on an old dataset prints one line and exits 2", as
     await Deno.copyFile(OLD_FIXTURE, join(dir, "manifest.json"));
     for (const task of ["validate", "report"] as const) {
       const args = task === "report"
-        ? ["--path", dir, "--out", join(dir, "r.html")]
+        ? ["--path", dir, "--out", `${dir}.report.html`] // beside the dataset, never inside
         : ["--path", dir, "--quiet"];
       const r = await runTask(task, args);
       assert.equal(r.code, 2, `${task}: ${r.stderr}`);
