@@ -181,6 +181,13 @@ export function indexListBytes(n: number): number {
 }
 
 /**
+ * How often finalize reads theta and the scalar metadata: once for the split
+ * statistics, once more for params.parquet, whose split column needs the
+ * splits first (measured by `tests/finalize_listing_test.ts`).
+ */
+export const FINALIZE_THETA_READS = 2;
+
+/**
  * Plan a run: bytes and objects from the figures, per world.
  *
  * @param figures The measured figures.
@@ -218,8 +225,8 @@ export function planCapacity(
       storedBytes += a.storedBytesPerSample * r.nSamples;
       rawBytes += a.rawBytesPerSample * r.nSamples;
       if (a.readByFinalize) {
-        finalizeReadBytes += a.storedBytesPerSample * r.nSamples;
-        finalizeReadChunks += nChunks;
+        finalizeReadBytes += FINALIZE_THETA_READS * a.storedBytesPerSample * r.nSamples;
+        finalizeReadChunks += FINALIZE_THETA_READS * nChunks;
       }
     }
   }

@@ -107,8 +107,9 @@ Deno.test("planCapacity: bytes, objects and ledger of a synthetic run", () => {
   assert.equal(plan.manifestBytes, manifest);
   assert.equal(plan.manifestEmbedsIndices, true);
   // Finalize reads a's theta chunks (4 of them) and the ledger.
-  assert.equal(plan.finalizeReadChunks, 4);
-  assert.equal(plan.finalizeReadBytes, 1000 * 10 + 2300);
+  // theta and scalars are read twice (split statistics, then params.parquet).
+  assert.equal(plan.finalizeReadChunks, 2 * 4);
+  assert.equal(plan.finalizeReadBytes, 2 * 1000 * 10 + 2300);
   assert.equal(
     plan.datasetBytes,
     plan.storedBytes + (600 + 4 * 1500) + 4_000 + plan.splitsJsonBytes + 1500 * 140 + manifest,
@@ -129,7 +130,7 @@ Deno.test("planRequests: PUTs by the shards, LISTs and GETs by finalize and vali
   assert.deepEqual(r, {
     shardPuts: 9 + 5 + 3 * (20 + 8 + 1), // chunks, ledger; each shard its documents, coordinates, run record
     finalizeLists: 1, // 9 + 8 + 20 + 5 + 1 = 43 keys: one page
-    finalizeGets: 1 + 5 + 4,
+    finalizeGets: 1 + 5 + 2 * 4, // run record, ledger, theta and scalars twice
     finalizePuts: 2 + 1 + 1 + 1, // splits.json per world, params.parquet, manifest, root zarr.json
     finalizeDeletes: 5 + 1,
     validateGets: 41,
@@ -151,7 +152,7 @@ Deno.test("wall times: shards, finalize and validate from their assumptions", ()
     validateObjectsPerSecond: 10,
   };
   const r = planRequests(plan, 3);
-  const expected = 1 * 0.02 + (10 + 6) * 0.02 / 4 + (12_300 + 210_000) / 1e6 + 2 * 1500 * 0.0001;
+  const expected = 1 * 0.02 + (14 + 6) * 0.02 / 4 + (22_300 + 210_000) / 1e6 + 2 * 1500 * 0.0001;
   assert.ok(Math.abs(finalizeSeconds(plan, r, FIGURES, store) - expected) < 1e-12);
   // 41 objects at 10/s against the bytes at 1 MB/s: the slower counts.
   assert.equal(validateSeconds(plan, store), Math.max(4.1, plan.datasetBytes / 1e6));
