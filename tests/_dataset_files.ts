@@ -87,6 +87,17 @@ export async function runTask(
   return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
 }
 
+/**
+ * A small dataset for the Python readers (200 samples per world, T = 24,
+ * H = 8; no split is empty at this size), written by `deno task generate`
+ * at `out` as users run it.
+ */
+export async function generateSmallDataset(out: string, format: 2 | 3): Promise<void> {
+  const args = ["--n-samples", "200", "--T", "24", "--H", "8", "--zarr-format", String(format)];
+  const r = await runTask("generate", [...args, "--output", out, "--quiet"]);
+  if (r.code !== 0) throw new Error(`generate exited ${r.code}: ${r.stderr}`);
+}
+
 /** A task started in the background. */
 export interface RunningTask {
   /** Kill the task and every process it started (`deno task` runs deno as a child). */

@@ -17,7 +17,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT, runTask } from "./_dataset_files.ts";
+import { generateSmallDataset, ROOT } from "./_dataset_files.ts";
 import { BOOKWORM, copyTree, FORKY, type PythonReader, TRIXIE } from "./_python.ts";
 import { skipUnless } from "./_requires.ts";
 
@@ -33,24 +33,6 @@ interface Findings {
   limitations: string[];
 }
 
-/** A 200-sample-per-world dataset at `out`, written by `deno task generate`. */
-async function generate(out: string, format: 2 | 3): Promise<void> {
-  const r = await runTask("generate", [
-    "--n-samples",
-    "200",
-    "--T",
-    "24",
-    "--H",
-    "8",
-    "--zarr-format",
-    String(format),
-    "--output",
-    out,
-    "--quiet",
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-}
-
 /**
  * Run consumers.py with `reader` on a fresh dataset of `format`, after
  * `edit(dataset)` (a corruption, for the tests that must fail).
@@ -64,7 +46,7 @@ async function consumers(
   try {
     const host = await Deno.makeTempDir({ prefix: "ume-consumers-gen-" });
     try {
-      await generate(join(host, "dataset"), format);
+      await generateSmallDataset(join(host, "dataset"), format);
       await copyTree(join(host, "dataset"), join(dir, "dataset"));
     } finally {
       await Deno.remove(host, { recursive: true });

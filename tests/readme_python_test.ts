@@ -23,7 +23,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT, runTask } from "./_dataset_files.ts";
+import { generateSmallDataset, ROOT } from "./_dataset_files.ts";
 import { BOOKWORM, copyTree, FORKY, type PythonReader, TRIXIE } from "./_python.ts";
 import { skipUnless } from "./_requires.ts";
 
@@ -112,24 +112,6 @@ Deno.test("pythonSnippets() and datasetRoots() read fences and paths as written"
   );
 });
 
-/** A small dataset (200 samples per world) at `out`, written by `deno task generate` as users run it. */
-async function generate(out: string, format: 2 | 3): Promise<void> {
-  const r = await runTask("generate", [
-    "--n-samples",
-    "200",
-    "--T",
-    "24",
-    "--H",
-    "8",
-    "--zarr-format",
-    String(format),
-    "--output",
-    out,
-    "--quiet",
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-}
-
 for (const reader of [BOOKWORM, TRIXIE, FORKY]) {
   const mine = SNIPPETS.flatMap((s) => {
     const kind = KINDS.find((k) => k.marker.test(s.code) && k.readers.includes(reader));
@@ -144,7 +126,7 @@ for (const reader of [BOOKWORM, TRIXIE, FORKY]) {
       const datasets = await reader.tempDir("ume-readme-datasets-");
       try {
         for (const format of new Set(mine.map((s) => s.format))) {
-          await generate(join(datasets, `v${format}`), format);
+          await generateSmallDataset(join(datasets, `v${format}`), format);
         }
         for (const s of mine) {
           await t.step(`README.md:${s.line}`, async () => {

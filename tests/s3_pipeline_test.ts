@@ -259,7 +259,7 @@ Deno.test({
       assert.equal(failed.code, 1, failed.stderr);
       assert.match(
         failed.stderr,
-        // A GET names S3's error code; a HEAD (the shard's check for a finished dataset before
+        // A GET names S3's error code; a HEAD (the shard's check for a finished dataset after
         // it records a task) has no body to name it.
         /^error: .*: S3 returned 503( SlowDown \([^)]*\))? after 2 attempts$/m,
       );

@@ -136,9 +136,9 @@ async function exists(store: ByteStore, key: string): Promise<boolean> {
  * Record a finished task, unless the dataset is finalized already. A
  * duplicate of a shard (a batch engine that ran one array task twice) can
  * still be writing when `finalize` has written `manifest.json` and deleted
- * the ledger: an entry it recorded then would be left behind. So the entry
- * is not written once `manifest.json` exists, and when `manifest.json`
- * appears while it is being written, it is deleted again (`finalize` writes
+ * the ledger: an entry it recorded then would be left behind. So after
+ * writing the entry, the task checks for `manifest.json` (one zero-length
+ * read) and deletes the entry again if it is there (`finalize` writes
  * the manifest before it lists the ledger to delete it, so one of the two
  * removes it). The chunks themselves are byte-identical to the finalized
  * ones, so rewriting them changes nothing.
@@ -166,7 +166,6 @@ async function exists(store: ByteStore, key: string): Promise<boolean> {
  * ```
  */
 export async function recordTask(store: ByteStore, result: ChunkTaskResult): Promise<boolean> {
-  if (await exists(store, MANIFEST_KEY)) return false;
   const entry: LedgerEntry = {
     task: result.task,
     chunks: result.chunks,
