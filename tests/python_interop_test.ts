@@ -9,14 +9,12 @@ import assert from "node:assert/strict";
 import { skipUnless } from "./_requires.ts";
 import { BOOKWORM } from "./_python.ts";
 import { join } from "node:path";
+import { runTask } from "./_dataset_files.ts";
 import { DatasetWriter } from "../src/dataset/dataset_writer.ts";
 import { loadDataset, openDataset } from "../src/dataset/reader.ts";
 import { Xoshiro128 } from "../src/numeric/rng.ts";
 import { parseBloscHeader } from "../src/zarr/blosc.ts";
 import type { MetaFieldSpec } from "../src/simulators/types.ts";
-import { resolveConfig } from "../src/pipeline/config.ts";
-import { generateDataset } from "../src/pipeline/generate.ts";
-import { validateDataset } from "../src/pipeline/validate.ts";
 
 const SKIP = skipUnless(BOOKWORM);
 
@@ -277,20 +275,15 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "ume-python-float64-" });
     try {
       const root = join(dir, "dataset");
-      const config = resolveConfig([{
-        worlds: "nk,switching",
-        n_samples: 11,
-        T: 9,
-        H: 4,
-        chunk_samples: 4,
-        zarr_format: 2,
-        dtype: "float64",
-        workers: 1,
-        output: root,
-      }], 1);
-      await generateDataset(config, { memoryBytes: 2 ** 34 });
-      const report = await validateDataset(root, {});
-      assert.deepEqual(report.problems, []);
+      // Through the tasks, with their permissions, as users run them.
+      const g = await runTask("generate", [
+        ...["--world", "nk,switching", "--n-samples", "11", "--T", "9", "--H", "4"],
+        ...["--chunk-samples", "4", "--zarr-format", "2", "--dtype", "float64", "--workers", "1"],
+        ...["--output", root, "--quiet"],
+      ]);
+      assert.equal(g.code, 0, g.stderr);
+      const v = await runTask("validate", ["--path", root, "--quiet"]);
+      assert.equal(v.code, 0, v.stdout + v.stderr);
       const arrays = [];
       let total = 0;
       let unrounded = 0;
